@@ -1,0 +1,30 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from firegrid import __version__
+from firegrid.api.errors import install_error_handlers
+from firegrid.db.session import Database
+
+__all__ = ["create_app"]
+
+
+def create_app(database: Database) -> FastAPI:
+    """Build the app around one database (routers find it at ``app.state.db``)."""
+    app = FastAPI(
+        title="firegrid",
+        version=__version__,
+        description="District fire & rescue platform: data foundation, statistics, plan "
+        "indicators. 区级消防救援：数据底座、统计、规划指标。",
+    )
+    app.state.db = database
+    install_error_handlers(app)
+
+    @app.get("/api/health", operation_id="health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Report that the service is up."""
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,44 @@
+"""The ``firegrid`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from firegrid import __version__
+from firegrid.cli import db as db_cli
+from firegrid.cli.common import DbOption, handle_errors, open_db
+
+app = typer.Typer(
+    name="firegrid",
+    help="firegrid — district fire & rescue platform (数据底座、统计、规划指标、覆盖、指挥).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cli.app, name="db")
+
+
+@app.command()
+def version() -> None:
+    """Print the firegrid version."""
+    typer.echo(__version__)
+
+
+@app.command()
+@handle_errors
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the web app and the API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from firegrid.api.app import create_app
+    from firegrid.db.migrate import upgrade
+
+    database = open_db(db)
+    upgrade(database.engine)
+    typer.echo(f"firegrid {__version__} on http://{host}:{port}  (database {database.url})")
+    uvicorn.run(create_app(database), host=host, port=port, log_level="info")

@@ -1,0 +1,28 @@
+"""Import every ORM model so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from firegrid.accounts import audit as _audit  # noqa: F401  (registers the audit listener)
+from firegrid.accounts.models import ApiToken, AuditLog, User
+from firegrid.buildings.models import Building
+from firegrid.districts.models import District, DistrictPopulation, Place, Township
+from firegrid.incidents.models import Incident
+from firegrid.personnel.models import PersonnelCount
+from firegrid.stations.models import Apparatus, Station
+from firegrid.statistics.models import PublishedFigure
+from firegrid.water.models import WaterSource
+
+__all__ = [
+    "ApiToken",
+    "Apparatus",
+    "AuditLog",
+    "Building",
+    "District",
+    "DistrictPopulation",
+    "Incident",
+    "PersonnelCount",
+    "Place",
+    "PublishedFigure",
+    "Station",
+    "Township",
+    "User",
+    "WaterSource",
+]

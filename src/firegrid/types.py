@@ -1,0 +1,345 @@
+"""Shared vocabulary: enumerations with Chinese and English labels.
+
+Values are stable ASCII identifiers (stored in the database and used in the API); ``label(lang)``
+gives the text a user sees. Legend colours for the map come from here too.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from collections.abc import Callable
+from typing import ClassVar, TypeVar
+
+__all__ = [
+    "ApparatusCategory",
+    "ApparatusStatus",
+    "IncidentCategory",
+    "LabeledEnum",
+    "LocationPrecision",
+    "PersonnelCategory",
+    "Role",
+    "StationClass",
+    "StationStatus",
+    "TownshipKind",
+    "VehicleType",
+    "WaterSourceKind",
+    "WaterSourceStatus",
+]
+
+
+_E = TypeVar("_E", bound="type[LabeledEnum]")
+
+
+def _labels(table: dict[str, tuple[str, str]]) -> Callable[[_E], _E]:
+    """Attach ``{value: (zh, en)}`` labels to a LabeledEnum (enum bodies can't hold dicts)."""
+
+    def deco(cls: _E) -> _E:
+        missing = {m.value for m in cls} ^ set(table)
+        if missing:
+            raise TypeError(f"{cls.__name__}: labels do not match members: {sorted(missing)}")
+        cls._LABELS = table
+        return cls
+
+    return deco
+
+
+class LabeledEnum(StrEnum):
+    """A string enum whose members carry ``(zh, en)`` labels (set by ``@_labels``)."""
+
+    _LABELS: ClassVar[dict[str, tuple[str, str]]]
+
+    def label(self, lang: str = "zh") -> str:
+        zh, en = type(self)._LABELS[self.value]
+        return en if lang == "en" else zh
+
+    @classmethod
+    def parse(cls, text: str) -> LabeledEnum:
+        """Accept the value, the Chinese or the English label (case-insensitive)."""
+        key = text.strip()
+        for member in cls:
+            zh, en = cls._LABELS[member.value]
+            if key in (member.value, zh) or key.lower() in (member.value.lower(), en.lower()):
+                return member
+        allowed = ", ".join(f"{m.value} ({cls._LABELS[m.value][0]})" for m in cls)
+        raise ValueError(f"unknown {cls.__name__} {text!r}; allowed: {allowed}")
+
+
+@_labels(
+    {
+        "level1": ("一级普通消防站", "Class 1 station"),
+        "level2": ("二级普通消防站", "Class 2 station"),
+        "small": ("小型普通消防站", "Small station"),
+        "special": ("特勤消防站", "Special-service station"),
+        "support": ("战勤保障消防站", "Logistics support station"),
+        "water": ("水上消防站", "Fireboat station"),
+        "aviation": ("航空消防站", "Aviation station"),
+        "gov_fulltime": ("政府专职消防队", "Government full-time team"),
+        "enterprise_fulltime": ("企业专职消防队", "Enterprise full-time team"),
+        "township_team": ("乡镇专职消防队", "Township full-time team"),
+        "volunteer": ("志愿消防队", "Volunteer team"),
+        "micro": ("微型消防站", "Micro station"),
+        "specialist": ("专业救援队", "Specialist rescue team"),
+    }
+)
+class StationClass(LabeledEnum):
+    """建标152-2017 station classes plus the other dispatchable teams the plans count."""
+
+    LEVEL1 = "level1"
+    LEVEL2 = "level2"
+    SMALL = "small"
+    SPECIAL = "special"
+    SUPPORT = "support"
+    WATER = "water"
+    AVIATION = "aviation"
+    GOV_FULLTIME = "gov_fulltime"
+    ENTERPRISE_FULLTIME = "enterprise_fulltime"
+    TOWNSHIP_TEAM = "township_team"
+    VOLUNTEER = "volunteer"
+    MICRO = "micro"
+    SPECIALIST = "specialist"
+
+
+    @property
+    def district_limit_km2(self) -> float | None:
+        """District (辖区) area limit of 建标152-2017; None where the class guards no district."""
+        return {
+            "level1": 7.0,
+            "level2": 4.0,
+            "small": 2.0,
+            "special": 7.0,
+        }.get(self.value)
+
+
+@_labels(
+    {
+        "existing": ("已建", "Existing"),
+        "under_construction": ("在建", "Under construction"),
+        "planned": ("规划", "Planned"),
+        "closed": ("已撤销", "Closed"),
+    }
+)
+class StationStatus(LabeledEnum):
+    EXISTING = "existing"
+    UNDER_CONSTRUCTION = "under_construction"
+    PLANNED = "planned"
+    CLOSED = "closed"
+
+
+
+@_labels(
+    {
+        "exact": ("精确", "Exact"),
+        "approximate": ("近似（乡镇驻地）", "Approximate (township seat)"),
+    }
+)
+class LocationPrecision(LabeledEnum):
+    EXACT = "exact"
+    APPROXIMATE = "approximate"
+
+
+
+@_labels(
+    {
+        "street": ("街道", "Sub-district"),
+        "town": ("镇", "Town"),
+        "township": ("乡", "Township"),
+    }
+)
+class TownshipKind(LabeledEnum):
+    STREET = "street"
+    TOWN = "town"
+    TOWNSHIP = "township"
+
+
+
+@_labels(
+    {
+        "firefighting": ("灭火类", "Firefighting"),
+        "aerial": ("举高类", "Aerial"),
+        "special_service": ("专勤类", "Special service"),
+        "support": ("保障类", "Support"),
+    }
+)
+class ApparatusCategory(LabeledEnum):
+    FIREFIGHTING = "firefighting"
+    AERIAL = "aerial"
+    SPECIAL_SERVICE = "special_service"
+    SUPPORT = "support"
+
+
+
+@_labels(
+    {
+        "water_tender": ("水罐车", "Water tender"),
+        "foam": ("泡沫车", "Foam tender"),
+        "cafs": ("压缩空气泡沫车", "CAFS tender"),
+        "aerial_ladder": ("登高平台或云梯车", "Aerial platform / ladder"),
+        "high_spray": ("高喷车", "High-spray tender"),
+        "rescue": ("抢险救援车", "Rescue vehicle"),
+        "smoke_lighting": ("排烟或照明车", "Smoke extraction / lighting"),
+        "hazmat_decon": ("化救或洗消车", "Hazmat / decontamination"),
+        "command": ("通信指挥车", "Command & communications"),
+        "engineering": ("工程机械", "Engineering machinery"),
+        "water_supply": ("远程供水或排涝车", "Long-distance water supply / drainage"),
+        "hooklift": ("自装卸（模块）车", "Hook-lift (module) carrier"),
+        "logistics": ("保障车", "Logistics vehicle"),
+    }
+)
+class VehicleType(LabeledEnum):
+    """The columns of the Beibei plan's vehicle table (附件3), in its order."""
+
+    WATER_TENDER = "water_tender"
+    FOAM = "foam"
+    CAFS = "cafs"
+    AERIAL_LADDER = "aerial_ladder"
+    HIGH_SPRAY = "high_spray"
+    RESCUE = "rescue"
+    SMOKE_LIGHTING = "smoke_lighting"
+    HAZMAT_DECON = "hazmat_decon"
+    COMMAND = "command"
+    ENGINEERING = "engineering"
+    WATER_SUPPLY = "water_supply"
+    HOOKLIFT = "hooklift"
+    LOGISTICS = "logistics"
+
+
+    @property
+    def category(self) -> ApparatusCategory:
+        return _VEHICLE_CATEGORY[self.value]
+
+
+_VEHICLE_CATEGORY = {
+    "water_tender": ApparatusCategory.FIREFIGHTING,
+    "foam": ApparatusCategory.FIREFIGHTING,
+    "cafs": ApparatusCategory.FIREFIGHTING,
+    "aerial_ladder": ApparatusCategory.AERIAL,
+    "high_spray": ApparatusCategory.AERIAL,
+    "rescue": ApparatusCategory.SPECIAL_SERVICE,
+    "smoke_lighting": ApparatusCategory.SPECIAL_SERVICE,
+    "hazmat_decon": ApparatusCategory.SPECIAL_SERVICE,
+    "command": ApparatusCategory.SPECIAL_SERVICE,
+    "engineering": ApparatusCategory.SUPPORT,
+    "water_supply": ApparatusCategory.SUPPORT,
+    "hooklift": ApparatusCategory.SUPPORT,
+    "logistics": ApparatusCategory.SUPPORT,
+}
+
+
+@_labels(
+    {
+        "in_service": ("在用", "In service"),
+        "planned": ("计划购置", "Planned purchase"),
+        "out_of_service": ("停用", "Out of service"),
+        "retired": ("报废", "Retired"),
+    }
+)
+class ApparatusStatus(LabeledEnum):
+    IN_SERVICE = "in_service"
+    PLANNED = "planned"
+    OUT_OF_SERVICE = "out_of_service"
+    RETIRED = "retired"
+
+
+
+@_labels(
+    {
+        "national": ("国家综合性消防救援队伍", "National fire & rescue service"),
+        "gov_fulltime_municipal": ("市级政府专职消防员", "Municipal government full-time"),
+        "gov_fulltime_district": ("区级政府专职消防员", "District government full-time"),
+        "gov_fulltime": ("政府专职消防员", "Government full-time"),
+        "enterprise_fulltime": ("企业专职消防员", "Enterprise full-time"),
+        "township_fulltime": ("乡镇专职消防员", "Township full-time"),
+        "volunteer": ("志愿消防员", "Volunteer"),
+        "civilian_staff": ("消防文员", "Civilian staff"),
+    }
+)
+class PersonnelCategory(LabeledEnum):
+    NATIONAL = "national"
+    GOV_FULLTIME_MUNICIPAL = "gov_fulltime_municipal"
+    GOV_FULLTIME_DISTRICT = "gov_fulltime_district"
+    GOV_FULLTIME = "gov_fulltime"
+    ENTERPRISE_FULLTIME = "enterprise_fulltime"
+    TOWNSHIP_FULLTIME = "township_fulltime"
+    VOLUNTEER = "volunteer"
+    CIVILIAN_STAFF = "civilian_staff"
+
+
+    @property
+    def is_firefighter(self) -> bool:
+        """Counted in 'firefighters per 10,000 residents' (消防员; volunteers and clerks are not)."""
+        return self.value not in ("volunteer", "civilian_staff")
+
+    @property
+    def is_fulltime(self) -> bool:
+        """Counted in '万人专职消防员' (all full-time firefighters outside the national service)."""
+        return self.value.endswith("fulltime") or self.value.startswith("gov_fulltime")
+
+
+@_labels(
+    {
+        "hydrant": ("市政消火栓", "Municipal hydrant"),
+        "pool": ("消防水池", "Fire-water pool"),
+        "crane": ("消防水鹤", "Water crane"),
+        "well": ("自备井", "Well"),
+        "intake": ("取水设施", "Natural-water intake"),
+    }
+)
+class WaterSourceKind(LabeledEnum):
+    HYDRANT = "hydrant"
+    POOL = "pool"
+    CRANE = "crane"
+    WELL = "well"
+    INTAKE = "intake"
+
+
+
+@_labels(
+    {
+        "in_service": ("完好", "In service"),
+        "faulty": ("故障", "Faulty"),
+        "out_of_service": ("停用", "Out of service"),
+        "planned": ("规划", "Planned"),
+        "removed": ("已拆除", "Removed"),
+    }
+)
+class WaterSourceStatus(LabeledEnum):
+    IN_SERVICE = "in_service"
+    FAULTY = "faulty"
+    OUT_OF_SERVICE = "out_of_service"
+    PLANNED = "planned"
+    REMOVED = "removed"
+
+
+
+@_labels(
+    {
+        "fire": ("火灾扑救", "Fire"),
+        "rescue": ("抢险救援", "Rescue"),
+        "social_assistance": ("社会救助", "Social assistance"),
+        "other": ("其他出动", "Other turn-out"),
+    }
+)
+class IncidentCategory(LabeledEnum):
+    FIRE = "fire"
+    RESCUE = "rescue"
+    SOCIAL_ASSISTANCE = "social_assistance"
+    OTHER = "other"
+
+
+
+@_labels(
+    {
+        "admin": ("管理员", "Administrator"),
+        "planner": ("规划人员", "Planner"),
+        "dispatcher": ("调度员", "Dispatcher"),
+        "inspector": ("监督员", "Inspector"),
+        "viewer": ("查看者", "Viewer"),
+    }
+)
+class Role(LabeledEnum):
+    ADMIN = "admin"
+    PLANNER = "planner"
+    DISPATCHER = "dispatcher"
+    INSPECTOR = "inspector"
+    VIEWER = "viewer"
+
