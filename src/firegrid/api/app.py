@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from firegrid import __version__
+from firegrid.accounts.router import router as accounts_router
 from firegrid.api.errors import install_error_handlers
 from firegrid.db.session import Database
 
@@ -21,6 +22,7 @@ def create_app(database: Database) -> FastAPI:
     )
     app.state.db = database
     install_error_handlers(app)
+    app.include_router(accounts_router)
 
     @app.get("/api/health", operation_id="health", tags=["meta"])
     def health() -> dict[str, str]:

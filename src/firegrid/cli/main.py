@@ -8,6 +8,8 @@ import typer
 
 from firegrid import __version__
 from firegrid.cli import db as db_cli
+from firegrid.cli import geo as geo_cli
+from firegrid.cli import users as users_cli
 from firegrid.cli.common import DbOption, handle_errors, open_db
 
 app = typer.Typer(
@@ -17,6 +19,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cli.app, name="db")
+app.add_typer(geo_cli.app, name="geo")
+app.add_typer(users_cli.app, name="user")
 
 
 @app.command()
