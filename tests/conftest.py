@@ -105,3 +105,33 @@ def database(db_url: str) -> Iterator[Database]:
     db = Database(db_url)
     yield db
     db.dispose()
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def demo_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> str:
+    """A database with both demo districts loaded, shared read-only by the tests of a session
+    (once on SQLite, once on PostgreSQL). Tests must not write to it."""
+    from firegrid.demo.service import load_demo
+
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copy(sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    db = Database(url)
+    for code in ("mentougou", "beibei"):
+        load_demo(db, code, actor="test")
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def demo_db(demo_url: str) -> Iterator[Database]:
+    db = Database(demo_url)
+    yield db
+    db.dispose()

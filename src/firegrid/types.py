@@ -18,6 +18,7 @@ __all__ = [
     "LocationPrecision",
     "PersonnelCategory",
     "Role",
+    "Staffing",
     "StationClass",
     "StationStatus",
     "TownshipKind",
@@ -108,6 +109,39 @@ class StationClass(LabeledEnum):
             "small": 2.0,
             "special": 7.0,
         }.get(self.value)
+
+
+@_labels(
+    {
+        "national": ("国家综合性消防救援队伍", "National fire & rescue service"),
+        "gov_fulltime": ("政府专职", "Government full-time"),
+        "enterprise_fulltime": ("企业专职", "Enterprise full-time"),
+        "township_fulltime": ("乡镇专职", "Township full-time"),
+        "volunteer": ("志愿", "Volunteer"),
+        "mixed": ("混编", "Mixed"),
+        "unknown": ("未知", "Unknown"),
+    }
+)
+class Staffing(LabeledEnum):
+    """Who staffs a station or team (a 小型站 may be national or government full-time)."""
+
+    NATIONAL = "national"
+    GOV_FULLTIME = "gov_fulltime"
+    ENTERPRISE_FULLTIME = "enterprise_fulltime"
+    TOWNSHIP_FULLTIME = "township_fulltime"
+    VOLUNTEER = "volunteer"
+    MIXED = "mixed"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def default_for(cls, station_class: StationClass) -> Staffing:
+        return {
+            StationClass.GOV_FULLTIME: cls.GOV_FULLTIME,
+            StationClass.ENTERPRISE_FULLTIME: cls.ENTERPRISE_FULLTIME,
+            StationClass.TOWNSHIP_TEAM: cls.TOWNSHIP_FULLTIME,
+            StationClass.VOLUNTEER: cls.VOLUNTEER,
+            StationClass.MICRO: cls.VOLUNTEER,
+        }.get(station_class, cls.NATIONAL)
 
 
 @_labels(

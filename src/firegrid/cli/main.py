@@ -8,7 +8,9 @@ import typer
 
 from firegrid import __version__
 from firegrid.cli import db as db_cli
+from firegrid.cli import demo as demo_cli
 from firegrid.cli import geo as geo_cli
+from firegrid.cli import stats as stats_cli
 from firegrid.cli import users as users_cli
 from firegrid.cli.common import DbOption, handle_errors, open_db
 
@@ -19,7 +21,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cli.app, name="db")
+app.add_typer(demo_cli.app, name="demo")
 app.add_typer(geo_cli.app, name="geo")
+app.add_typer(stats_cli.app, name="stats")
 app.add_typer(users_cli.app, name="user")
 
 

@@ -9,6 +9,7 @@ from firegrid.db.base import Base, TimestampMixin, str_enum
 from firegrid.types import (
     ApparatusStatus,
     LocationPrecision,
+    Staffing,
     StationClass,
     StationStatus,
     VehicleType,
@@ -30,6 +31,7 @@ class Station(TimestampMixin, Base):
     station_class: Mapped[StationClass] = mapped_column(str_enum(StationClass))
     #: For specialist teams: earthquake, high_angle_mountain, water, cbrn, drone …
     specialty: Mapped[str | None] = mapped_column(String(64))
+    staffing: Mapped[Staffing] = mapped_column(str_enum(Staffing), default=Staffing.UNKNOWN)
     status: Mapped[StationStatus] = mapped_column(str_enum(StationStatus))
     planned_year: Mapped[int | None] = mapped_column(Integer)
     commissioned_year: Mapped[int | None] = mapped_column(Integer)

@@ -3,7 +3,7 @@ buildings, incidents, published figures, users, tokens and the audit log.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:54:28.411956
+Create Date: 2026-11-23 14:58:20.952171
 """
 
 from collections.abc import Sequence
@@ -337,6 +337,22 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("specialty", sa.String(length=64), nullable=True),
+        sa.Column(
+            "staffing",
+            sa.Enum(
+                "national",
+                "gov_fulltime",
+                "enterprise_fulltime",
+                "township_fulltime",
+                "volunteer",
+                "mixed",
+                "unknown",
+                name="staffing",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
         sa.Column(
             "status",
             sa.Enum(
