@@ -50,7 +50,9 @@ def pg_url(worker_id: str) -> Iterator[str]:
             conn.execute(text("select 1"))
     except Exception as exc:  # no server here: say so and skip
         admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {make_url(admin_url).host}: {exc.__class__.__name__}")
+        pytest.skip(
+            f"PostgreSQL not reachable at {make_url(admin_url).host}: {exc.__class__.__name__}"
+        )
     name = f"firegrid_test_{worker_id}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

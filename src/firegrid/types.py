@@ -6,9 +6,9 @@ gives the text a user sees. Legend colours for the map come from here too.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from collections.abc import Callable
-from typing import ClassVar, TypeVar
+from enum import StrEnum
+from typing import TypeVar
 
 __all__ = [
     "ApparatusCategory",
@@ -30,15 +30,18 @@ __all__ = [
 
 _E = TypeVar("_E", bound="type[LabeledEnum]")
 
+#: ``{enum class: {value: (zh, en)}}`` — kept outside the classes, whose bodies define members.
+_LABEL_TABLES: dict[type, dict[str, tuple[str, str]]] = {}
+
 
 def _labels(table: dict[str, tuple[str, str]]) -> Callable[[_E], _E]:
     """Attach ``{value: (zh, en)}`` labels to a LabeledEnum (enum bodies can't hold dicts)."""
 
     def deco(cls: _E) -> _E:
-        missing = {m.value for m in cls} ^ set(table)
+        missing = {str(m.value) for m in cls} ^ set(table)
         if missing:
             raise TypeError(f"{cls.__name__}: labels do not match members: {sorted(missing)}")
-        cls._LABELS = table
+        _LABEL_TABLES[cls] = table
         return cls
 
     return deco
@@ -47,21 +50,25 @@ def _labels(table: dict[str, tuple[str, str]]) -> Callable[[_E], _E]:
 class LabeledEnum(StrEnum):
     """A string enum whose members carry ``(zh, en)`` labels (set by ``@_labels``)."""
 
-    _LABELS: ClassVar[dict[str, tuple[str, str]]]
-
     def label(self, lang: str = "zh") -> str:
-        zh, en = type(self)._LABELS[self.value]
+        zh, en = _LABEL_TABLES[type(self)][self.value]
         return en if lang == "en" else zh
+
+    @classmethod
+    def labels(cls) -> dict[str, tuple[str, str]]:
+        """``{value: (zh, en)}`` for every member."""
+        return dict(_LABEL_TABLES[cls])
 
     @classmethod
     def parse(cls, text: str) -> LabeledEnum:
         """Accept the value, the Chinese or the English label (case-insensitive)."""
         key = text.strip()
+        table = _LABEL_TABLES[cls]
         for member in cls:
-            zh, en = cls._LABELS[member.value]
+            zh, en = table[member.value]
             if key in (member.value, zh) or key.lower() in (member.value.lower(), en.lower()):
                 return member
-        allowed = ", ".join(f"{m.value} ({cls._LABELS[m.value][0]})" for m in cls)
+        allowed = ", ".join(f"{m.value} ({table[m.value][0]})" for m in cls)
         raise ValueError(f"unknown {cls.__name__} {text!r}; allowed: {allowed}")
 
 
@@ -98,7 +105,6 @@ class StationClass(LabeledEnum):
     VOLUNTEER = "volunteer"
     MICRO = "micro"
     SPECIALIST = "specialist"
-
 
     @property
     def district_limit_km2(self) -> float | None:
@@ -159,7 +165,6 @@ class StationStatus(LabeledEnum):
     CLOSED = "closed"
 
 
-
 @_labels(
     {
         "exact": ("精确", "Exact"),
@@ -169,7 +174,6 @@ class StationStatus(LabeledEnum):
 class LocationPrecision(LabeledEnum):
     EXACT = "exact"
     APPROXIMATE = "approximate"
-
 
 
 @_labels(
@@ -185,7 +189,6 @@ class TownshipKind(LabeledEnum):
     TOWNSHIP = "township"
 
 
-
 @_labels(
     {
         "firefighting": ("灭火类", "Firefighting"),
@@ -199,7 +202,6 @@ class ApparatusCategory(LabeledEnum):
     AERIAL = "aerial"
     SPECIAL_SERVICE = "special_service"
     SUPPORT = "support"
-
 
 
 @_labels(
@@ -235,7 +237,6 @@ class VehicleType(LabeledEnum):
     WATER_SUPPLY = "water_supply"
     HOOKLIFT = "hooklift"
     LOGISTICS = "logistics"
-
 
     @property
     def category(self) -> ApparatusCategory:
@@ -274,7 +275,6 @@ class ApparatusStatus(LabeledEnum):
     RETIRED = "retired"
 
 
-
 @_labels(
     {
         "national": ("国家综合性消防救援队伍", "National fire & rescue service"),
@@ -297,10 +297,9 @@ class PersonnelCategory(LabeledEnum):
     VOLUNTEER = "volunteer"
     CIVILIAN_STAFF = "civilian_staff"
 
-
     @property
     def is_firefighter(self) -> bool:
-        """Counted in 'firefighters per 10,000 residents' (消防员; volunteers and clerks are not)."""
+        """Counted in 'firefighters per 10,000 residents' (not volunteers or clerks)."""
         return self.value not in ("volunteer", "civilian_staff")
 
     @property
@@ -326,7 +325,6 @@ class WaterSourceKind(LabeledEnum):
     INTAKE = "intake"
 
 
-
 @_labels(
     {
         "in_service": ("完好", "In service"),
@@ -344,7 +342,6 @@ class WaterSourceStatus(LabeledEnum):
     REMOVED = "removed"
 
 
-
 @_labels(
     {
         "fire": ("火灾扑救", "Fire"),
@@ -358,7 +355,6 @@ class IncidentCategory(LabeledEnum):
     RESCUE = "rescue"
     SOCIAL_ASSISTANCE = "social_assistance"
     OTHER = "other"
-
 
 
 @_labels(
@@ -376,4 +372,3 @@ class Role(LabeledEnum):
     DISPATCHER = "dispatcher"
     INSPECTOR = "inspector"
     VIEWER = "viewer"
-

@@ -24,17 +24,29 @@ def test_mentougou_table1_reproduces_exactly(demo_db: Database) -> None:
     assert [by_year[y].injuries for y in range(2021, 2026)] == [0, 1, 2, 2, 0]
     assert [by_year[y].deaths for y in range(2021, 2026)] == [0, 1, 1, 1, 0]
     assert [by_year[y].population for y in range(2021, 2026)] == [
-        396_000, 396_000, 397_000, 396_000, 396_000
+        396_000,
+        396_000,
+        397_000,
+        396_000,
+        396_000,
     ]
     assert [by_year[y].death_rate_per_100k for y in range(2021, 2026)] == [
-        0.0, 0.25, 0.25, 0.25, 0.0
+        0.0,
+        0.25,
+        0.25,
+        0.25,
+        0.0,
     ]
     total = by_year[None]
     assert (total.fires, total.injuries, total.deaths) == (548, 5, 3)
     assert total.death_rate_per_100k == 0.15
     # The loss column is printed in 元 under a 万元 heading; records carry it as 元.
     assert [by_year[y].loss_yuan for y in range(2021, 2026)] == [
-        950620.9, 386192.5, 1425578.13, 2274340.0, 5464321.31
+        950620.9,
+        386192.5,
+        1425578.13,
+        2274340.0,
+        5464321.31,
     ]
     assert total.loss_yuan == 10501052.84
     assert total.synthetic_records == 548
@@ -49,7 +61,12 @@ def test_beibei_fire_and_call_tables_reproduce_exactly(demo_db: Database) -> Non
     assert [r.injuries for r in fires] == [0] * 6
     # 353.8242 万元 … 2481.4353 万元, exactly (money is integer fen).
     assert [r.loss_yuan for r in fires] == [
-        3538242.0, 2092879.0, 2297677.0, 14701093.0, 2184462.0, 24814353.0
+        3538242.0,
+        2092879.0,
+        2297677.0,
+        14701093.0,
+        2184462.0,
+        24814353.0,
     ]
     assert [(r.total, r.fire, r.rescue, r.social_assistance, r.other) for r in calls] == [
         (2398, 751, 355, 1260, 32),
@@ -77,21 +94,77 @@ def test_every_demo_incident_is_marked_synthetic(demo_db: Database) -> None:
 
 def test_cli_contract_stats_json(demo_url: str) -> None:
     runner = CliRunner()
-    res = runner.invoke(app, ["stats", "annual", "--district", "mentougou", "--from", "2021",
-                              "--to", "2025", "--db", demo_url, "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "stats",
+            "annual",
+            "--district",
+            "mentougou",
+            "--from",
+            "2021",
+            "--to",
+            "2025",
+            "--db",
+            demo_url,
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert [r["fires"] for r in rows] == [122, 116, 93, 113, 104]
-    assert set(rows[0]) >= {"year", "fires", "injuries", "deaths", "loss_yuan", "population",
-                            "death_rate_per_100k"}
-    res = runner.invoke(app, ["stats", "calls", "--district", "beibei", "--from", "2016",
-                              "--to", "2020", "--db", demo_url, "--json"])
+    assert set(rows[0]) >= {
+        "year",
+        "fires",
+        "injuries",
+        "deaths",
+        "loss_yuan",
+        "population",
+        "death_rate_per_100k",
+    }
+    res = runner.invoke(
+        app,
+        [
+            "stats",
+            "calls",
+            "--district",
+            "beibei",
+            "--from",
+            "2016",
+            "--to",
+            "2020",
+            "--db",
+            demo_url,
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
-    assert rows[0] == {"year": 2016, "total": 2398, "fire": 751, "rescue": 355,
-                       "social_assistance": 1260, "other": 32, "synthetic_records": 2398}
-    res = runner.invoke(app, ["stats", "annual", "--district", "nowhere", "--from", "2021",
-                              "--to", "2025", "--db", demo_url, "--json"])
+    assert rows[0] == {
+        "year": 2016,
+        "total": 2398,
+        "fire": 751,
+        "rescue": 355,
+        "social_assistance": 1260,
+        "other": 32,
+        "synthetic_records": 2398,
+    }
+    res = runner.invoke(
+        app,
+        [
+            "stats",
+            "annual",
+            "--district",
+            "nowhere",
+            "--from",
+            "2021",
+            "--to",
+            "2025",
+            "--db",
+            demo_url,
+            "--json",
+        ],
+    )
     assert res.exit_code == 2
     assert "nowhere" in res.stderr
 

@@ -37,3 +37,13 @@ def test_insert_update_delete_are_audited_with_before_and_after(database: Databa
     assert rows[1].before == {"name_en": "Test"} and rows[1].after == {"name_en": "Renamed"}
     assert rows[2].before is not None and rows[2].before["name_en"] == "Renamed"
     assert rows[0].at.tzinfo is not None
+
+
+def test_models_and_migrations_agree(database: Database) -> None:
+    """A model change without a migration (or the reverse) is caught here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []

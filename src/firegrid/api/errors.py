@@ -49,5 +49,6 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, ImportValidationError):
             body["errors"] = [e.as_dict() for e in exc.errors]
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(body, status_code=status, media_type="application/problem+json",
-                            headers=headers)
+        return JSONResponse(
+            body, status_code=status, media_type="application/problem+json", headers=headers
+        )

@@ -6,18 +6,32 @@ import functools
 import getpass
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from firegrid.config import get_settings
-from firegrid.db.session import Database
+from firegrid.db.session import Database, normalize_url, redact_url
 from firegrid.errors import FiregridError, ImportValidationError
 
-__all__ = ["DbOption", "JsonOption", "cli_actor", "emit_json", "err_console", "handle_errors",
-           "open_db"]
+__all__ = [
+    "DbOption",
+    "JsonOption",
+    "SchemaMissingError",
+    "cli_actor",
+    "emit_json",
+    "err_console",
+    "existing_db",
+    "handle_errors",
+    "open_db",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,8 +45,42 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
+class SchemaMissingError(FiregridError):
+    """The database has no firegrid schema (only `db upgrade`, `demo load` and `serve` migrate)."""
+
+
 def open_db(url: str | None) -> Database:
     return Database(url or get_settings().database_url)
+
+
+@contextmanager
+def existing_db(url: str | None) -> Iterator[Database]:
+    """Open a database that must already hold the schema; dispose of it afterwards.
+
+    Never creates an empty SQLite file, and says to run ``firegrid db upgrade`` when the schema
+    is missing instead of failing deep inside a query.
+    """
+    raw = url or get_settings().database_url
+    parsed = make_url(normalize_url(raw))
+    hint = f"run `firegrid db upgrade --db {redact_url(raw)}` first"
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(parsed.database or "").exists()
+    ):
+        raise SchemaMissingError(f"no database file at {parsed.database}: {hint}")
+    database = open_db(raw)
+    try:
+        try:
+            has_schema = inspect(database.engine).has_table("alembic_version")
+        except SQLAlchemyError as exc:
+            first_line = (str(exc).strip().splitlines() or [""])[0]
+            raise SchemaMissingError(f"cannot open database {database.url}: {first_line}") from exc
+        if not has_schema:
+            raise SchemaMissingError(f"database {database.url} has no firegrid schema: {hint}")
+        yield database
+    finally:
+        database.dispose()
 
 
 def cli_actor() -> str:

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from firegrid.cli.common import DbOption, JsonOption, emit_json, handle_errors, open_db
+from firegrid.cli.common import DbOption, JsonOption, emit_json, existing_db, handle_errors
 from firegrid.statistics.service import annual_fire_table, calls_table
 
 app = typer.Typer(help="Fire statistics laid out like the plans' tables.", no_args_is_help=True)
@@ -21,22 +21,39 @@ TotalOpt = Annotated[bool, typer.Option("--total", help="Append the total / aver
 
 @app.command("annual")
 @handle_errors
-def annual_cmd(district: DistrictOpt, year_from: FromOpt, year_to: ToOpt, db: DbOption = None,
-               total: TotalOpt = False, json_out: JsonOption = False) -> None:
+def annual_cmd(
+    district: DistrictOpt,
+    year_from: FromOpt,
+    year_to: ToOpt,
+    db: DbOption = None,
+    total: TotalOpt = False,
+    json_out: JsonOption = False,
+) -> None:
     """Fires, injuries, deaths, direct loss, population and rates per year."""
-    database = open_db(db)
-    with database.session(actor="cli") as s:
+    with existing_db(db) as database, database.session(actor="cli") as s:
         rows = annual_fire_table(s, district, year_from, year_to, total=total)
     if json_out:
         emit_json([r.as_dict() for r in rows])
         return
     t = Table(title=f"{district} 火灾情况统计 {year_from}–{year_to}")
-    for h in ("年度", "火灾起数", "受伤", "死亡", "直接损失(元)", "常住人口", "十万人口死亡率",
-              "万人火灾率", "合成记录"):
+    for h in (
+        "年度",
+        "火灾起数",
+        "受伤",
+        "死亡",
+        "直接损失(元)",
+        "常住人口",
+        "十万人口死亡率",
+        "万人火灾率",
+        "合成记录",
+    ):
         t.add_column(h, justify="right")
     for r in rows:
         t.add_row(
-            str(r.year or "合计"), str(r.fires), str(r.injuries), str(r.deaths),
+            str(r.year or "合计"),
+            str(r.fires),
+            str(r.injuries),
+            str(r.deaths),
             "—" if r.loss_yuan is None else f"{r.loss_yuan:,.2f}",
             "—" if r.population is None else f"{r.population:,}",
             "—" if r.death_rate_per_100k is None else f"{r.death_rate_per_100k:.2f}",
@@ -48,11 +65,16 @@ def annual_cmd(district: DistrictOpt, year_from: FromOpt, year_to: ToOpt, db: Db
 
 @app.command("calls")
 @handle_errors
-def calls_cmd(district: DistrictOpt, year_from: FromOpt, year_to: ToOpt, db: DbOption = None,
-              total: TotalOpt = False, json_out: JsonOption = False) -> None:
+def calls_cmd(
+    district: DistrictOpt,
+    year_from: FromOpt,
+    year_to: ToOpt,
+    db: DbOption = None,
+    total: TotalOpt = False,
+    json_out: JsonOption = False,
+) -> None:
     """Calls (警情) per year: fire, rescue, social assistance, other."""
-    database = open_db(db)
-    with database.session(actor="cli") as s:
+    with existing_db(db) as database, database.session(actor="cli") as s:
         rows = calls_table(s, district, year_from, year_to, total=total)
     if json_out:
         emit_json([r.as_dict() for r in rows])
@@ -61,6 +83,12 @@ def calls_cmd(district: DistrictOpt, year_from: FromOpt, year_to: ToOpt, db: DbO
     for h in ("年份", "总警情", "火灾扑救", "抢险救援", "社会救助", "其他出动"):
         t.add_column(h, justify="right")
     for r in rows:
-        t.add_row(str(r.year or "合计"), str(r.total), str(r.fire), str(r.rescue),
-                  str(r.social_assistance), str(r.other))
+        t.add_row(
+            str(r.year or "合计"),
+            str(r.total),
+            str(r.fire),
+            str(r.rescue),
+            str(r.social_assistance),
+            str(r.other),
+        )
     Console().print(t)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from firegrid.accounts import audit
 from firegrid.db.session import Database
 from firegrid.db.upsert import UpsertCounts, upsert_rows
-from firegrid.demo.spec import DemoSpec, PublishedTableSpec, data_path, load_spec
+from firegrid.demo.spec import DemoSpec, data_path, load_spec
 from firegrid.demo.synthetic import (
     PointSampler,
     PolygonSampler,
@@ -218,22 +218,24 @@ class _Loader:
                 lon, lat = f["geometry"]["coordinates"][:2]
                 town = self.township_of(lon, lat)
                 pop = props.get("population") or None
-                rows[f"osm:{props['osm_id']}"] = (
-                    {
-                        "source_id": f"osm:{props['osm_id']}",
-                        "township_id": town.id if town else None,
-                        "name": name,
-                        "kind": props.get("fclass", ""),
-                        "is_settlement": key == "places" and props.get("fclass") in SETTLEMENT_KINDS,
-                        "lon": round(float(lon), 7),
-                        "lat": round(float(lat), 7),
-                        "population": int(pop) if pop else None,
-                    }
-                )
+                rows[f"osm:{props['osm_id']}"] = {
+                    "source_id": f"osm:{props['osm_id']}",
+                    "township_id": town.id if town else None,
+                    "name": name,
+                    "kind": props.get("fclass", ""),
+                    "is_settlement": key == "places" and props.get("fclass") in SETTLEMENT_KINDS,
+                    "lon": round(float(lon), 7),
+                    "lat": round(float(lat), 7),
+                    "population": int(pop) if pop else None,
+                }
         if not rows:
             return
         counts, objs = upsert_rows(
-            self.s, Place, list(rows.values()), key=["source_id"], scope={"district_id": district.id}
+            self.s,
+            Place,
+            list(rows.values()),
+            key=["source_id"],
+            scope={"district_id": district.id},
         )
         self._count("places", counts)
         # By name, settlements winning over POIs of the same name.
@@ -258,7 +260,8 @@ class _Loader:
                     "township_id": town.id if town else None,
                     "station_class": cls,
                     "specialty": st.get("specialty"),
-                    "staffing": Staffing(st["staffing"]) if "staffing" in st
+                    "staffing": Staffing(st["staffing"])
+                    if "staffing" in st
                     else Staffing.default_for(cls),
                     "status": StationStatus(st["status"]),
                     "planned_year": st.get("planned_year"),
@@ -290,7 +293,10 @@ class _Loader:
         ]
         if rows:
             counts, _ = upsert_rows(
-                self.s, PersonnelCount, rows, key=["station_id", "year", "category"],
+                self.s,
+                PersonnelCount,
+                rows,
+                key=["station_id", "year", "category"],
                 scope={"district_id": district.id},
             )
             self._count("personnel", counts)
@@ -336,6 +342,7 @@ class _Loader:
                                 "year": year,
                                 "column_key": key,
                                 "column_heading": col["heading"],
+                                "measure": col.get("measure"),
                                 "declared_unit": unit,
                                 "raw_text": raw,
                                 "value": parse_number(piece),
@@ -343,7 +350,10 @@ class _Loader:
                             }
                         )
         counts, _ = upsert_rows(
-            self.s, PublishedFigure, rows, key=["table_code", "row_key", "column_key"],
+            self.s,
+            PublishedFigure,
+            rows,
+            key=["table_code", "row_key", "column_key"],
             scope={"district_id": district.id},
         )
         self._count("published_figures", counts)
@@ -424,7 +434,10 @@ class _Loader:
         sampler, towns = self._sampler()
         rng = np.random.default_rng(int(syn["seed"]))
         records = generate_incidents(
-            self._totals(), sampler=sampler, rng=rng, tz=district.timezone,
+            self._totals(),
+            sampler=sampler,
+            rng=rng,
+            tz=district.timezone,
             prefix=f"SYN-{self.spec.code.upper()}",
         )
         basis = "township settlements" if towns else "the district polygon"

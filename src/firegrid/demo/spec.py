@@ -71,7 +71,10 @@ def load_spec(code: str) -> DemoSpec:
                     f"{path}: published.{name} row {i} has {len(row)} cells, expected {width}"
                 )
         published[name] = PublishedTableSpec(
-            code=t["code"], title=t["title"], source=t["source"], columns=t["columns"],
+            code=t["code"],
+            title=t["title"],
+            source=t["source"],
+            columns=t["columns"],
             rows=t["rows"],
         )
     return DemoSpec(code=raw["code"], version=raw["version"], raw=raw, published=published)

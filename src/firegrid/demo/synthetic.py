@@ -62,9 +62,7 @@ class SyntheticIncident:
 
 
 class PointSampler(Protocol):
-    def sample(
-        self, n: int, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return ``n`` longitudes, latitudes and township indices (-1 = none)."""
         ...
 
@@ -156,7 +154,7 @@ def split_exact(total: int, n: int, rng: np.random.Generator, *, sigma: float = 
     remainder = int(total - base.sum())
     order = np.argsort(-(raw - base), kind="stable")
     base[order[:remainder]] += 1
-    return base
+    return np.asarray(base, dtype=np.int64)
 
 
 def _assign_one_each(count: int, n: int, rng: np.random.Generator, what: str) -> np.ndarray:
@@ -200,9 +198,7 @@ def generate_incidents(
         fire_pos = [i for i in range(n) if cats[order[i]] is IncidentCategory.FIRE]
         deaths = _assign_one_each(t.deaths, len(fire_pos), rng, "deaths")
         injuries = _assign_one_each(t.injuries, len(fire_pos), rng, "injuries")
-        losses = (
-            split_exact(t.loss_fen, len(fire_pos), rng) if t.loss_fen is not None else None
-        )
+        losses = split_exact(t.loss_fen, len(fire_pos), rng) if t.loss_fen is not None else None
         fire_k = {pos: k for k, pos in enumerate(fire_pos)}
         for i in range(n):
             cat = cats[order[i]]

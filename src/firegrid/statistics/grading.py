@@ -52,16 +52,22 @@ class RuleSet:
 def _rule(d: dict[str, Any]) -> GradeRule:
     loss = d.get("loss_yuan")
     return GradeRule(
-        grade=d["grade"], zh=d["zh"], en=d["en"], deaths=d.get("deaths"),
+        grade=d["grade"],
+        zh=d["zh"],
+        en=d["en"],
+        deaths=d.get("deaths"),
         serious_injuries=d.get("serious_injuries"),
-        loss_fen=None if loss is None else int(loss) * 100, households=d.get("households"),
+        loss_fen=None if loss is None else int(loss) * 100,
+        households=d.get("households"),
     )
 
 
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[RuleSet, ...]:
-    text = resources.files("firegrid.statistics").joinpath("data", "fire_grading.toml").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("firegrid.statistics")
+        .joinpath("data", "fire_grading.toml")
+        .read_text(encoding="utf-8")
     )
     try:
         raw = tomllib.loads(text)
@@ -70,8 +76,11 @@ def load_rules() -> tuple[RuleSet, ...]:
             minor = r.get("minor_grade")
             sets.append(
                 RuleSet(
-                    id=r["id"], name_zh=r["name_zh"], name_en=r["name_en"],
-                    effective_from=r["effective_from"], effective_to=r.get("effective_to"),
+                    id=r["id"],
+                    name_zh=r["name_zh"],
+                    name_en=r["name_en"],
+                    effective_from=r["effective_from"],
+                    effective_to=r.get("effective_to"),
                     death_count_days=int(r["death_count_days"]),
                     grades=tuple(_rule(g) for g in r["grades"]),
                     default=_rule(r["default_grade"]),

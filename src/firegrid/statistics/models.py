@@ -25,6 +25,8 @@ class PublishedFigure(TimestampMixin, Base):
     year: Mapped[int | None] = mapped_column(Integer)
     #: Column: fires, injuries, deaths, death_rate_per_100k, loss, population, calls_fire …
     column_key: Mapped[str] = mapped_column(String(64))
+    #: What the figure measures when several columns report the same quantity (cross-checked).
+    measure: Mapped[str | None] = mapped_column(String(64))
     column_heading: Mapped[str] = mapped_column(Text, default="")
     declared_unit: Mapped[str] = mapped_column(String(16), default="")
     raw_text: Mapped[str] = mapped_column(Text)

@@ -103,8 +103,13 @@ def annual_fire_table(
     start, end = year_bounds_utc(district, year_from, year_to)
     rows = session.execute(
         select(
-            Incident.received_at, Incident.deaths, Incident.injuries, Incident.serious_injuries,
-            Incident.loss_fen, Incident.households_affected, Incident.synthetic,
+            Incident.received_at,
+            Incident.deaths,
+            Incident.injuries,
+            Incident.serious_injuries,
+            Incident.loss_fen,
+            Incident.households_affected,
+            Incident.synthetic,
         ).where(
             Incident.district_id == district.id,
             Incident.category == IncidentCategory.FIRE,
@@ -113,8 +118,16 @@ def annual_fire_table(
         )
     ).all()
     acc: dict[int, dict[str, Any]] = {
-        y: {"fires": 0, "deaths": 0, "injuries": 0, "serious": 0, "loss": 0, "loss_known": 0,
-            "grades": Counter(), "synthetic": 0}
+        y: {
+            "fires": 0,
+            "deaths": 0,
+            "injuries": 0,
+            "serious": 0,
+            "loss": 0,
+            "loss_known": 0,
+            "grades": Counter(),
+            "synthetic": 0,
+        }
         for y in range(year_from, year_to + 1)
     }
     for received, deaths, injuries, serious, loss, households, synthetic in rows:
@@ -128,8 +141,12 @@ def annual_fire_table(
             a["loss"] += loss
             a["loss_known"] += 1
         grade, _ = grade_fire(
-            local.date(), deaths=deaths, serious_injuries=serious, injuries=injuries,
-            loss_fen=loss, households=households,
+            local.date(),
+            deaths=deaths,
+            serious_injuries=serious,
+            injuries=injuries,
+            loss_fen=loss,
+            households=households,
         )
         a["grades"][grade] += 1
         a["synthetic"] += int(synthetic)
@@ -139,14 +156,18 @@ def annual_fire_table(
         pop = pops[year].population if year in pops else None
         out.append(
             AnnualRow(
-                year=year, fires=a["fires"], injuries=a["injuries"], serious_injuries=a["serious"],
+                year=year,
+                fires=a["fires"],
+                injuries=a["injuries"],
+                serious_injuries=a["serious"],
                 deaths=a["deaths"],
                 loss_yuan=float(fen_to_yuan(a["loss"])) if a["loss_known"] else None,
                 population=pop,
                 death_rate_per_100k=_rate(a["deaths"], pop, 100_000),
                 fires_per_10k=_rate(a["fires"], pop, 10_000),
                 deaths_per_million=_rate(a["deaths"], pop, 1_000_000),
-                grades=dict(sorted(a["grades"].items())), records=a["fires"],
+                grades=dict(sorted(a["grades"].items())),
+                records=a["fires"],
                 synthetic_records=a["synthetic"],
             )
         )
@@ -167,14 +188,18 @@ def _total_row(rows: list[AnnualRow]) -> AnnualRow:
     fires = sum(r.fires for r in rows)
     deaths = sum(r.deaths for r in rows)
     return AnnualRow(
-        year=None, fires=fires, injuries=sum(r.injuries for r in rows),
-        serious_injuries=sum(r.serious_injuries for r in rows), deaths=deaths,
+        year=None,
+        fires=fires,
+        injuries=sum(r.injuries for r in rows),
+        serious_injuries=sum(r.serious_injuries for r in rows),
+        deaths=deaths,
         loss_yuan=round(sum(losses), 2) if losses else None,
         population=round(sum(pops) / len(pops)) if complete and pops else None,
         death_rate_per_100k=_rate(deaths, person_years, 100_000) if complete else None,
         fires_per_10k=_rate(fires, person_years, 10_000) if complete else None,
         deaths_per_million=_rate(deaths, person_years, 1_000_000) if complete else None,
-        grades=dict(sorted(grades.items())), records=fires,
+        grades=dict(sorted(grades.items())),
+        records=fires,
         synthetic_records=sum(r.synthetic_records for r in rows),
     )
 
@@ -202,8 +227,9 @@ def calls_table(
 
     def row(year: int | None, c: Counter[str]) -> CallsRow:
         parts = {cat.value: c[cat.value] for cat in IncidentCategory}
-        return CallsRow(year=year, total=sum(parts.values()), synthetic_records=c["_synthetic"],
-                        **parts)
+        return CallsRow(
+            year=year, total=sum(parts.values()), synthetic_records=c["_synthetic"], **parts
+        )
 
     out = [row(y, c) for y, c in counts.items()]
     if total:

@@ -124,6 +124,7 @@ def upgrade() -> None:
         sa.Column("row_key", sa.String(length=32), nullable=False),
         sa.Column("year", sa.Integer(), nullable=True),
         sa.Column("column_key", sa.String(length=64), nullable=False),
+        sa.Column("measure", sa.String(length=64), nullable=True),
         sa.Column("column_heading", sa.Text(), nullable=False),
         sa.Column("declared_unit", sa.String(length=16), nullable=False),
         sa.Column("raw_text", sa.Text(), nullable=False),
