@@ -6,6 +6,11 @@ from fastapi import FastAPI
 
 from firegrid import __version__
 from firegrid.accounts.router import router as accounts_router
+from firegrid.districts.router import router as districts_router
+from firegrid.indicators.router import router as indicators_router
+from firegrid.quality.router import router as quality_router
+from firegrid.statistics.router import router as statistics_router
+from firegrid.web.routes import router as web_router
 from firegrid.api.errors import install_error_handlers
 from firegrid.db.session import Database
 
@@ -22,7 +27,15 @@ def create_app(database: Database) -> FastAPI:
     )
     app.state.db = database
     install_error_handlers(app)
-    app.include_router(accounts_router)
+    for router in (
+        accounts_router,
+        districts_router,
+        statistics_router,
+        indicators_router,
+        quality_router,
+        web_router,
+    ):
+        app.include_router(router)
 
     @app.get("/api/health", operation_id="health", tags=["meta"])
     def health() -> dict[str, str]:
