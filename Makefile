@@ -29,6 +29,8 @@ demo: setup
 	$(BIN)/firegrid serve --db "$(DB)" --host $(HOST) --port $(PORT)
 
 test: setup-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
 	$(BIN)/pytest -n 2 tests
 
 lint: setup-dev

@@ -6,13 +6,13 @@ from fastapi import FastAPI
 
 from firegrid import __version__
 from firegrid.accounts.router import router as accounts_router
+from firegrid.api.errors import install_error_handlers
+from firegrid.db.session import Database
 from firegrid.districts.router import router as districts_router
 from firegrid.indicators.router import router as indicators_router
 from firegrid.quality.router import router as quality_router
 from firegrid.statistics.router import router as statistics_router
 from firegrid.web.routes import router as web_router
-from firegrid.api.errors import install_error_handlers
-from firegrid.db.session import Database
 
 __all__ = ["create_app"]
 

@@ -110,12 +110,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ImportValidationError as exc:
-            err_console.print(f"[red]error:[/red] {exc}")
+            err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
             for e in exc.errors[:50]:
-                err_console.print(f"  row {e.row}  {e.field}: {e.reason}")
+                err_console.print(f"  row {e.row}  {e.field}: {e.reason}", soft_wrap=True)
             raise typer.Exit(1) from exc
         except FiregridError as exc:
-            err_console.print(f"[red]error:[/red] {exc}")
+            err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
             raise typer.Exit(2) from exc
 
     return wrapper

@@ -13,6 +13,7 @@ from firegrid.cli import geo as geo_cli
 from firegrid.cli import stats as stats_cli
 from firegrid.cli import users as users_cli
 from firegrid.cli.common import DbOption, handle_errors, open_db
+from firegrid.cli.indicators import indicators_cmd
 from firegrid.cli.quality import quality_cmd
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.add_typer(demo_cli.app, name="demo")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(stats_cli.app, name="stats")
 app.command("quality")(quality_cmd)
+app.command("indicators")(indicators_cmd)
 app.add_typer(users_cli.app, name="user")
 
 

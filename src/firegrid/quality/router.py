@@ -1,7 +1,19 @@
-"""HTTP routes of the quality domain (thin: parse, call the service, return)."""
+"""HTTP routes of the data-quality findings (public, like the published tables they check)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
+from firegrid.api.deps import DbDep
+from firegrid.quality.service import district_findings
+
 router = APIRouter(prefix="/api", tags=["quality"])
+
+
+@router.get("/districts/{code}/quality", operation_id="district_quality")
+def district_quality(code: str, db: DbDep) -> list[dict[str, Any]]:
+    """List data-quality findings on the district's published statistics and records."""
+    with db.session(actor="api:anonymous") as session:
+        return [f.as_dict() for f in district_findings(session, code)]

@@ -1,0 +1,236 @@
+"""Every string the dashboard shows, in Chinese and English (templates and JS read this table).
+
+Enum values (station classes, statuses, incident categories …) are labelled by
+``firegrid.types`` instead; this table holds the rest of the interface.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, cast
+
+__all__ = ["DEFAULT_LANG", "LANGS", "LANG_COOKIE", "STRINGS", "Lang", "parse_lang", "strings", "t"]
+
+Lang = Literal["zh", "en"]
+LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
+DEFAULT_LANG: Final[Lang] = "zh"
+#: Cookie remembering the language chosen with ``?lang=``.
+LANG_COOKIE: Final = "firegrid_lang"
+
+#: ``{key: (zh, en)}``. ``{name}`` placeholders are filled by the caller (Python or JS).
+STRINGS: Final[dict[str, tuple[str, str]]] = {
+    # page frame
+    "app_title": ("区级消防救援数据平台", "District Fire & Rescue Data Platform"),
+    "app_subtitle": ("数据底座 · 火灾统计 · 规划指标", "Data · Fire statistics · Plan indicators"),
+    "district": ("辖区", "District"),
+    "choose_district": ("选择辖区", "Choose a district"),
+    "show": ("查看", "Show"),
+    "language": ("语言", "Language"),
+    "lang_zh": ("中文", "中文"),
+    "lang_en": ("English", "English"),
+    "year": ("年度", "Year"),
+    "loading": ("加载中……", "Loading…"),
+    "none": ("—", "—"),
+    "data_sources": ("数据来源", "Data sources"),
+    "footer_note": (
+        "firegrid {version} · 离线运行，不依赖外部网络。",
+        "firegrid {version} · runs offline, no external network needed.",
+    ),
+    "api_docs": ("接口文档", "API docs"),
+    # login
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "login_submit": ("登录", "Log in"),
+    "login_failed": ("登录失败：{detail}", "Login failed: {detail}"),
+    "login_hint": (
+        "登录后可查看警情点等非公开数据。",
+        "Log in to see non-public data such as incident points.",
+    ),
+    "logged_in_as": ("当前用户", "Logged in as"),
+    # empty states and errors
+    "no_districts_title": ("尚无辖区数据", "No districts yet"),
+    "no_districts_hint": (
+        "数据库中还没有辖区。可先导入演示辖区：",
+        "The database holds no district yet. Load a demo district first:",
+    ),
+    "error_title": ("出错了", "Something went wrong"),
+    "not_found_title": ("未找到", "Not found"),
+    "back_home": ("返回首页", "Back to the dashboard"),
+    # honesty
+    "synthetic_notice": (
+        "演示数据：本页统计所用的 {n} 条警情记录是依据规划公布的汇总数字生成的合成记录，"
+        "并非真实警情。各年汇总与规划一致，单条记录的时间和地点为模拟。",
+        "Demo data: the {n} incident records behind these statistics are synthetic, generated "
+        "from the totals published in the plan — not real calls. Yearly totals match the plan; "
+        "the time and place of each record are simulated.",
+    ),
+    "synthetic_badge": ("合成数据", "Synthetic data"),
+    # overview
+    "overview": ("辖区概况", "Overview"),
+    "area": ("面积", "Area"),
+    "area_value": ("{v} 平方公里", "{v} km²"),
+    "population": ("常住人口", "Resident population"),
+    "population_value": ("{v} 万人（{year}年）", "{v} ({year})"),
+    "townships": ("街道/乡镇", "Sub-districts & towns"),
+    "stations": ("消防站点/队伍", "Stations & teams"),
+    "stations_value": ("{n} 个（{located} 个已定位）", "{n} ({located} located)"),
+    "record_years": ("记录年份", "Years with records"),
+    # map
+    "map": ("辖区地图", "Map"),
+    "map_offline": (
+        "离线模式：未配置底图瓦片（FIREGRID_TILE_URL），仅显示矢量图层。",
+        "Offline: no base-map tiles configured (FIREGRID_TILE_URL); vector layers only.",
+    ),
+    "layer_basemap": ("底图", "Base map"),
+    "layer_boundary": ("区界", "District boundary"),
+    "layer_townships": ("街道/乡镇", "Sub-districts & towns"),
+    "layer_stations": ("消防站点", "Stations"),
+    "layer_incidents": ("警情点（{year}年，{n}条）", "Incidents ({year}, {n})"),
+    "layer_incidents_synthetic": (
+        "警情点（{year}年，{n}条，合成）",
+        "Incidents ({year}, {n}, synthetic)",
+    ),
+    "incidents_login_hint": (
+        "登录后可在地图上查看警情点图层。",
+        "Log in to show the incident layer on the map.",
+    ),
+    "legend": ("图例", "Legend"),
+    "legend_class": ("站点类别", "Station class"),
+    "legend_status": ("建设状态", "Status"),
+    "legend_precision": ("位置精度", "Location"),
+    "legend_townships": ("街道/乡镇类型", "Township type"),
+    "legend_incidents": ("警情类别", "Incident category"),
+    "approximate_tooltip": ("位置为近似（乡镇驻地）", "approximate (township seat)"),
+    "unlocated": ("未定位的站点/队伍", "Stations & teams without a location"),
+    "unlocated_none": ("所有站点均已定位。", "Every station has a location."),
+    "unlocated_hint": (
+        "规划未公布以下站点/队伍的位置，因此未在地图上标注。",
+        "The plan publishes no location for these, so the map cannot show them.",
+    ),
+    "station_class": ("类别", "Class"),
+    "station_status": ("状态", "Status"),
+    "staffing": ("队伍性质", "Staffing"),
+    "planned_year": ("计划建成", "Planned for"),
+    "township": ("所在街乡", "Township"),
+    "source": ("来源", "Source"),
+    "note": ("备注", "Note"),
+    "received_at": ("接警时间", "Received"),
+    "deaths": ("死亡", "Deaths"),
+    "injuries": ("受伤", "Injuries"),
+    "loss_yuan": ("直接损失（元）", "Direct loss (yuan)"),
+    # indicators
+    "indicators": ("规划指标", "Plan indicators"),
+    "indicators_unavailable": ("规划指标暂不可用。", "Indicators unavailable."),
+    "indicators_none": (
+        "该辖区没有登记的规划指标。",
+        "No plan indicators are registered for this district.",
+    ),
+    "plan_period": ("规划期 {start}—{end} 年", "Plan period {start}–{end}"),
+    "col_number": ("序号", "No."),
+    "col_category": ("类别", "Category"),
+    "col_indicator": ("指标", "Indicator"),
+    "col_target": ("目标值", "Target"),
+    "col_value": ("{year}年值", "{year} value"),
+    "col_baseline": ("基期值", "Baseline"),
+    "col_binding": ("属性", "Type"),
+    "col_status": ("状态", "Status"),
+    "col_explanation": ("说明", "Explanation"),
+    "binding_binding": ("约束性", "Binding"),
+    "binding_expected": ("预期性", "Expected"),
+    "kind_annual": ("逐年", "Annual"),
+    "kind_cumulative": ("累计", "Cumulative"),
+    "kind_level": ("期末", "End level"),
+    "status_on_track": ("达标", "On track"),
+    "status_at_risk": ("预警", "At risk"),
+    "status_missed": ("未达标", "Missed"),
+    "status_no_data": ("缺数据", "No data"),
+    "reason_no_value": ("无法计算当年值", "No value could be computed"),
+    "reason_target_met": ("已达到目标", "Target met"),
+    "reason_within_warning_band": ("达到目标但接近限值", "Met, but close to the limit"),
+    "reason_target_not_met": ("未达到目标", "Target not met"),
+    "reason_target_not_yet_met": ("尚未达到期末目标", "End target not reached yet"),
+    "reason_target_reached": ("已达到期末目标", "End target reached"),
+    "reason_on_trajectory": ("进度符合预期", "On the expected trajectory"),
+    "reason_behind_trajectory": ("进度落后于预期", "Behind the expected trajectory"),
+    "reason_target_not_reached": ("期末未达到目标", "End target not reached"),
+    "missing": ("缺少", "Missing"),
+    "baseline_year": ("{v}（{year}年）", "{v} ({year})"),
+    "unit_per_100k": ("/十万人", "per 100k"),
+    "unit_per_10k": ("/万人", "per 10k"),
+    "unit_per_million": ("/百万人", "per million"),
+    "unit_percent": ("%", "%"),
+    "unit_count": ("个", ""),
+    "unit_persons": ("人", "persons"),
+    "unit_persons_per_year": ("人/年", "persons/yr"),
+    # fire statistics
+    "fire_table": ("火灾情况统计", "Fire statistics"),
+    "fire_table_caption": (
+        "{first}—{last} 年火灾情况统计表（由警情记录汇总）",
+        "Fires {first}–{last}, tabulated from the incident records",
+    ),
+    "col_year": ("年度", "Year"),
+    "col_fires": ("火灾起数", "Fires"),
+    "col_injuries": ("受伤人数", "Injured"),
+    "col_deaths": ("死亡人数", "Deaths"),
+    "col_loss": ("直接财产损失（元）", "Direct loss (yuan)"),
+    "col_population": ("常住人口（万人）", "Resident population (10k)"),
+    "col_death_rate": ("十万人口火灾死亡率", "Fire deaths per 100,000"),
+    "total_row": ("合计", "Total"),
+    "total_note": (
+        "合计行：常住人口为各年平均值，死亡率为年均值。",
+        "Total row: population is the mean of the years; the death rate is the average annual rate.",
+    ),
+    "derived_note": (
+        "* 推算值，非规划直接公布。",
+        "* Derived from other published figures, not printed in the plan.",
+    ),
+    "calls_table": ("接警出动分类统计", "Calls by category"),
+    "col_calls_total": ("合计", "All calls"),
+    "trend": ("年度趋势", "Trend"),
+    "chart_fires": ("火灾起数", "Fires"),
+    "chart_deaths": ("死亡人数", "Deaths"),
+    "chart_loss": ("直接财产损失（万元）", "Direct loss (10k yuan)"),
+    "chart_aria": ("{title}，{first}—{last} 年柱状图", "{title}, bar chart {first}–{last}"),
+    # data quality
+    "quality": ("数据质量检查", "Data quality"),
+    "quality_intro": (
+        "对规划公布的统计表做合理性检查，并与记录汇总核对。",
+        "Plausibility checks on the published tables, and records checked against them.",
+    ),
+    "quality_none": ("未发现问题。", "No findings."),
+    "quality_unavailable": ("数据质量检查暂不可用。", "Data-quality findings unavailable."),
+    "severity_error": ("错误", "Error"),
+    "severity_warning": ("警告", "Warning"),
+    "quality_where": ("{table} · 列 {column} · 行 {rows}", "{table} · column {column} · rows {rows}"),
+    "evidence": ("证据", "Evidence"),
+}
+
+
+def _check(table: dict[str, tuple[str, str]]) -> None:
+    empty = [k for k, (zh, _en) in table.items() if not zh]
+    if empty:
+        raise ValueError(f"i18n: strings without Chinese text: {empty}")
+
+
+_check(STRINGS)
+
+
+def parse_lang(value: str | None) -> Lang | None:
+    """``"zh"``/``"en"`` (case-insensitive, ``zh-CN`` accepted), else None."""
+    if not value:
+        return None
+    code = value.strip().lower().split("-")[0]
+    return cast(Lang, code) if code in LANGS else None
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    """The text of ``key`` in ``lang`` with ``{name}`` placeholders filled (KeyError if unknown)."""
+    zh, en = STRINGS[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def strings(lang: Lang) -> dict[str, str]:
+    """The whole table in one language (handed to the page's JavaScript)."""
+    return {key: (en if lang == "en" else zh) for key, (zh, en) in STRINGS.items()}

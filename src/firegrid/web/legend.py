@@ -1,0 +1,136 @@
+"""Map and table styling keyed by the enums of ``firegrid.types`` (labels come from there too).
+
+Every member of an enum must have a style: a new station class or status fails at import,
+not as an unstyled marker on a planner's map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Final, Literal, TypeVar
+
+from firegrid.indicators.kernels import StatusCode
+from firegrid.types import (
+    IncidentCategory,
+    LabeledEnum,
+    LocationPrecision,
+    StationClass,
+    StationStatus,
+    TownshipKind,
+)
+from firegrid.web.i18n import Lang, t
+
+__all__ = [
+    "INCIDENT_COLOURS",
+    "INDICATOR_STATUS_COLOURS",
+    "STATION_CLASS_STYLE",
+    "STATION_STATUS_FILL",
+    "TOWNSHIP_KIND_COLOURS",
+    "map_styles",
+]
+
+Shape = Literal["circle", "square", "triangle", "diamond"]
+Fill = Literal["solid", "half", "hollow", "cross"]
+
+_K = TypeVar("_K", bound=StrEnum)
+
+
+def _complete(enum_cls: type[_K], table: Mapping[_K, Any]) -> dict[_K, Any]:
+    missing = {m.value for m in enum_cls} ^ {k.value for k in table}
+    if missing:
+        raise TypeError(f"web legend: {enum_cls.__name__} styles do not match: {sorted(missing)}")
+    return dict(table)
+
+
+#: Colour by class; shape by kind of service: 建标152 stations are circles, full-time teams
+#: squares, volunteer and micro stations triangles, specialist teams diamonds.
+STATION_CLASS_STYLE: Final[dict[StationClass, tuple[str, Shape]]] = _complete(
+    StationClass,
+    {
+        StationClass.LEVEL1: ("#c62828", "circle"),
+        StationClass.LEVEL2: ("#ef6c00", "circle"),
+        StationClass.SMALL: ("#f9a825", "circle"),
+        StationClass.SPECIAL: ("#6a1b9a", "circle"),
+        StationClass.SUPPORT: ("#5d4037", "circle"),
+        StationClass.WATER: ("#0277bd", "circle"),
+        StationClass.AVIATION: ("#00838f", "circle"),
+        StationClass.GOV_FULLTIME: ("#2e7d32", "square"),
+        StationClass.ENTERPRISE_FULLTIME: ("#558b2f", "square"),
+        StationClass.TOWNSHIP_TEAM: ("#827717", "square"),
+        StationClass.VOLUNTEER: ("#ad1457", "triangle"),
+        StationClass.MICRO: ("#d81b60", "triangle"),
+        StationClass.SPECIALIST: ("#283593", "diamond"),
+    },
+)
+
+#: How the marker is filled: built = solid, under construction = half, planned = hollow
+#: (dashed outline), closed = grey with a cross.
+STATION_STATUS_FILL: Final[dict[StationStatus, Fill]] = _complete(
+    StationStatus,
+    {
+        StationStatus.EXISTING: "solid",
+        StationStatus.UNDER_CONSTRUCTION: "half",
+        StationStatus.PLANNED: "hollow",
+        StationStatus.CLOSED: "cross",
+    },
+)
+
+TOWNSHIP_KIND_COLOURS: Final[dict[TownshipKind, str]] = _complete(
+    TownshipKind,
+    {
+        TownshipKind.STREET: "#90caf9",
+        TownshipKind.TOWN: "#c5e1a5",
+        TownshipKind.TOWNSHIP: "#ffe082",
+    },
+)
+
+INCIDENT_COLOURS: Final[dict[IncidentCategory, str]] = _complete(
+    IncidentCategory,
+    {
+        IncidentCategory.FIRE: "#d32f2f",
+        IncidentCategory.RESCUE: "#1565c0",
+        IncidentCategory.SOCIAL_ASSISTANCE: "#2e7d32",
+        IncidentCategory.OTHER: "#757575",
+    },
+)
+
+#: Traffic lights of the indicator table.
+INDICATOR_STATUS_COLOURS: Final[dict[StatusCode, str]] = _complete(
+    StatusCode,
+    {
+        StatusCode.ON_TRACK: "#2e7d32",
+        StatusCode.AT_RISK: "#f59e0b",
+        StatusCode.MISSED: "#c62828",
+        StatusCode.NO_DATA: "#9e9e9e",
+    },
+)
+
+
+def _label(member: LabeledEnum, lang: Lang) -> str:
+    return member.label(lang)
+
+
+def map_styles(lang: Lang) -> dict[str, Any]:
+    """Styles and legend labels for the page's JavaScript, in the order legends list them."""
+    return {
+        "station_class": {
+            m.value: {"label": _label(m, lang), "colour": c, "shape": s}
+            for m, (c, s) in STATION_CLASS_STYLE.items()
+        },
+        "station_status": {
+            m.value: {"label": _label(m, lang), "fill": f} for m, f in STATION_STATUS_FILL.items()
+        },
+        "location_precision": {m.value: _label(m, lang) for m in LocationPrecision},
+        "township_kind": {
+            m.value: {"label": _label(m, lang), "colour": c}
+            for m, c in TOWNSHIP_KIND_COLOURS.items()
+        },
+        "incident_category": {
+            m.value: {"label": _label(m, lang), "colour": c} for m, c in INCIDENT_COLOURS.items()
+        },
+        "indicator_status": {
+            m.value: {"label": t(f"status_{m.value}", lang), "colour": c}
+            for m, c in INDICATOR_STATUS_COLOURS.items()
+        },
+    }

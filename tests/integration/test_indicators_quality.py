@@ -1,0 +1,109 @@
+"""Plan indicators and data-quality findings computed from the demo records (SQLite + PG)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from firegrid.api.app import create_app
+from firegrid.cli.main import app
+from firegrid.db.session import Database
+from firegrid.indicators.service import evaluate_district
+from firegrid.quality.service import district_findings
+
+from fastapi.testclient import TestClient
+
+
+def _by_id(db: Database, code: str, year: int) -> dict[str, dict[str, object]]:
+    with db.session(actor="t") as s:
+        plans = evaluate_district(s, code, year)
+    return {r.indicator.id: r.as_dict() for p in plans for r in p.results}
+
+
+def test_mentougou_2025_indicators_from_records(demo_db: Database) -> None:
+    r = _by_id(demo_db, "mentougou", 2025)
+    assert len(r) == 21
+    assert (r["mtg-01"]["value"], r["mtg-01"]["status"]) == (0.0, "on_track")
+    # 104 fires / 39.6万 residents = 2.63 per 10k: above the binding ≤2.4 target.
+    assert (r["mtg-02"]["value"], r["mtg-02"]["status"]) == (2.63, "missed")
+    # 289 firefighters / 39.6万 = 7.30 per 10k: meets ≥7.0 but inside the 5 % warning band.
+    assert (r["mtg-13"]["value"], r["mtg-13"]["status"]) == (7.3, "at_risk")
+    # 4 of 13 townships have a government full-time team (王平, 雁翅, 妙峰山, 清水).
+    assert r["mtg-09"]["value"] == 30.77
+    assert r["mtg-09"]["detail"]["covered"] == ["妙峰山镇", "清水镇", "王平镇", "雁翅镇"]
+    # The synthetic fires carry no building-fire flag: no value is made up.
+    assert r["mtg-03"]["status"] == "no_data"
+    assert r["mtg-03"]["value"] is None
+    assert r["mtg-03"]["missing"] == ["building-fire flag on 104 of 104 fire records"]
+    for ind in r.values():
+        if ind["status"] == "no_data":
+            assert ind["value"] is None and ind["missing"], ind["id"]
+        else:
+            assert ind["value"] is not None and ind["missing"] == [], ind["id"]
+
+
+def test_a_year_with_one_death_meets_the_target_at_printed_precision(demo_db: Database) -> None:
+    r = _by_id(demo_db, "mentougou", 2022)
+    assert r["mtg-01"]["value"] == 0.25
+    assert (r["mtg-01"]["status"], r["mtg-01"]["reason"]) == ("at_risk", "within_warning_band")
+
+
+def test_no_population_means_no_rate(demo_db: Database) -> None:
+    r = _by_id(demo_db, "mentougou", 2027)
+    assert r["mtg-01"]["status"] == "no_data"
+    assert r["mtg-01"]["missing"][0] == "resident population (常住人口) of 2027"
+
+
+def test_beibei_2020_indicators(demo_db: Database) -> None:
+    r = _by_id(demo_db, "beibei", 2020)
+    assert len(r) == 7
+    assert (r["bb-01"]["value"], r["bb-01"]["status"]) == (1.2, "on_track")
+    assert r["bb-02"]["value"] == 0.6  # 5 stations / 833,333 residents, as the plan prints
+    assert r["bb-07"]["status"] == "no_data"
+    assert "8 planned purchases" in r["bb-07"]["missing"][0]
+
+
+def test_quality_findings(demo_db: Database) -> None:
+    with demo_db.session(actor="t") as s:
+        mtg = district_findings(s, "mentougou")
+        bb = district_findings(s, "beibei")
+    assert sorted(f.code for f in mtg) == ["loss_unit_mismatch", "rate_percent_sign"]
+    loss = next(f for f in mtg if f.code == "loss_unit_mismatch")
+    assert loss.column_key == "loss" and "万元" in loss.message and "元" in loss.message
+    rate = next(f for f in mtg if f.code == "rate_percent_sign")
+    assert rate.rows == ("2021", "2022", "2023", "2024", "2025", "total")
+    assert rate.evidence["recomputed_per_100k"]["2022"] == 0.25
+    assert [f.code for f in bb] == ["conflicting_figures"]
+    assert "95.3%" in bb[0].message
+
+
+def test_cli_contracts(demo_url: str) -> None:
+    runner = CliRunner()
+    res = runner.invoke(
+        app, ["indicators", "--district", "mentougou", "--year", "2025", "--db", demo_url, "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert {"id", "name_zh", "value", "target", "status"} <= set(rows[0])
+    assert rows[0]["id"] == "mtg-01" and rows[0]["name_zh"] == "十万人口（常住人口）年火灾死亡率"
+    res = runner.invoke(app, ["quality", "--district", "mentougou", "--db", demo_url, "--json"])
+    assert res.exit_code == 0, res.output
+    findings = json.loads(res.stdout)
+    assert {"code", "message"} <= set(findings[0])
+    assert {f["code"] for f in findings} == {"loss_unit_mismatch", "rate_percent_sign"}
+
+
+def test_api_indicators_and_quality_are_public(demo_db: Database) -> None:
+    client = TestClient(create_app(demo_db))
+    res = client.get("/api/districts/beibei/indicators", params={"year": 2020})
+    assert res.status_code == 200
+    body = res.json()
+    assert body["plans"][0]["plan_id"] == "beibei-2021-2025"
+    assert body["plans"][0]["indicators"][0]["value"] == 1.2
+    assert client.get("/api/districts/mentougou/quality").json()[0]["code"] in (
+        "loss_unit_mismatch",
+        "rate_percent_sign",
+    )
+    res = client.get("/api/districts/atlantis/indicators", params={"year": 2020})
+    assert res.status_code == 404 and "atlantis" in res.json()["detail"]
