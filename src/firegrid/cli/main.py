@@ -10,6 +10,7 @@ from firegrid import __version__
 from firegrid.cli import db as db_cli
 from firegrid.cli import demo as demo_cli
 from firegrid.cli import geo as geo_cli
+from firegrid.cli import imports as imports_cli
 from firegrid.cli import stats as stats_cli
 from firegrid.cli import users as users_cli
 from firegrid.cli.common import DbOption, handle_errors, open_db
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(db_cli.app, name="db")
 app.add_typer(demo_cli.app, name="demo")
 app.add_typer(geo_cli.app, name="geo")
+app.add_typer(imports_cli.app, name="import")
 app.add_typer(stats_cli.app, name="stats")
 app.command("quality")(quality_cmd)
 app.command("indicators")(indicators_cmd)

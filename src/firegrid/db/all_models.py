@@ -4,6 +4,7 @@ from firegrid.accounts import audit as _audit  # noqa: F401  (registers the audi
 from firegrid.accounts.models import ApiToken, AuditLog, User
 from firegrid.buildings.models import Building
 from firegrid.districts.models import District, DistrictPopulation, Place, Township
+from firegrid.imports.models import ImportBatch, RejectedRow
 from firegrid.incidents.models import Incident
 from firegrid.personnel.models import PersonnelCount
 from firegrid.stations.models import Apparatus, Station
@@ -17,10 +18,12 @@ __all__ = [
     "Building",
     "District",
     "DistrictPopulation",
+    "ImportBatch",
     "Incident",
     "PersonnelCount",
     "Place",
     "PublishedFigure",
+    "RejectedRow",
     "Station",
     "Township",
     "User",

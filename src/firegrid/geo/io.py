@@ -44,9 +44,11 @@ from firegrid.geo.crs import from_wgs84, parse_crs, to_wgs84, transform_geometry
 
 __all__ = [
     "CsvPoints",
+    "CsvTable",
     "Feature",
     "parse_csv_points",
     "read_csv_points",
+    "read_csv_table",
     "read_features",
     "write_features",
 ]
@@ -385,8 +387,12 @@ def parse_csv_points(
     lon_field: str = "lon",
     lat_field: str = "lat",
     source: str = "CSV",
+    allow_missing: bool = False,
 ) -> CsvPoints:
     """Parse CSV bytes (e.g. an upload) into points; see :func:`read_csv_points`.
+
+    With ``allow_missing`` a row whose two coordinate cells are both blank is not an error: it
+    simply yields no feature (records whose location is unknown, e.g. old incident logs).
 
     Parameters
     ----------
@@ -441,6 +447,8 @@ def parse_csv_points(
             )
             continue
         cells = cells + [""] * (len(fields) - len(cells))
+        if allow_missing and not cells[lon_i].strip() and not cells[lat_i].strip():
+            continue
         x, x_err = _parse_coord(cells[lon_i])
         y, y_err = _parse_coord(cells[lat_i])
         row_errors = []
@@ -461,6 +469,45 @@ def parse_csv_points(
     errors.extend(convert_errors)
     errors.sort(key=lambda e: e.row)
     return CsvPoints(features=features, errors=errors, fields=fields, encoding=encoding)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    """A CSV file as text cells: the header and ``(data row number, {column: cell})`` pairs."""
+
+    fields: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    encoding: str
+
+
+def read_csv_table(data: bytes, *, source: str = "CSV") -> CsvTable:
+    """Decode (UTF-8 with or without BOM, else GB18030) and split a CSV with a header row.
+
+    Blank lines are skipped but keep their number, so row numbers match the spreadsheet's
+    data rows (header excluded). Rows longer than the header keep their extra cells under
+    ``"*"`` so a validator can report them.
+    """
+    text, encoding = _decode(data, source)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        raise InvalidInputError(f"{source}: file is empty (no header row)")
+    fields = [h.strip() for h in header]
+    duplicates = sorted({f for f in fields if fields.count(f) > 1})
+    if duplicates:
+        raise InvalidInputError(f"{source}: duplicate column name(s): {', '.join(duplicates)}")
+    rows: list[tuple[int, dict[str, str]]] = []
+    for row_no, cells in enumerate(reader, start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        record = dict(zip(fields, cells + [""] * (len(fields) - len(cells)), strict=False))
+        extra = [c for c in cells[len(fields) :] if c.strip()]
+        if extra:
+            record["*"] = ",".join(extra)
+        rows.append((row_no, record))
+    if not rows:
+        raise InvalidInputError(f"{source}: no data rows below the header")
+    return CsvTable(fields=fields, rows=rows, encoding=encoding)
 
 
 def _decode(data: bytes, source: str) -> tuple[str, str]:

@@ -1,0 +1,1 @@
+"""Importing districts' own data (CSV, GeoJSON, GeoPackage, Shapefile) with per-row validation."""
