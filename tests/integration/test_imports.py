@@ -255,3 +255,36 @@ def test_cli_contract(district: Database, db_url: str, tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["accepted"] == 1
+
+
+def test_upload_needs_write_permission_and_reports_rows(district: Database) -> None:
+    from fastapi.testclient import TestClient
+
+    from firegrid.accounts.service import add_user
+    from firegrid.api.app import create_app
+    from firegrid.types import Role
+
+    with district.session(actor="setup") as s:
+        add_user(s, "plan", "Ladder-truck-42", Role.PLANNER)
+        add_user(s, "view", "Hose-reel-77x", Role.VIEWER)
+    client = TestClient(create_app(district))
+    files = {"file": ("bad.csv", BAD.encode(), "text/csv")}
+    url = "/api/districts/mtg/imports/stations?crs=wgs84"
+    assert client.post(url, files=files).status_code == 401
+
+    def login(user: str, pw: str) -> dict[str, str]:
+        tok = client.post("/api/auth/login", json={"username": user, "password": pw}).json()
+        client.cookies.clear()
+        return {"Authorization": f"Bearer {tok['token']}"}
+
+    res = client.post(url, files=files, headers=login("view", "Hose-reel-77x"))
+    assert res.status_code == 403 and "data:write" in res.json()["detail"]
+    planner = login("plan", "Ladder-truck-42")
+    res = client.post(url, files=files, headers=planner)
+    assert res.status_code == 422
+    assert {"row": 2, "field": "class"}.items() <= res.json()["errors"][0].items()
+    good = {"file": ("s.csv", b"name,class,status,lon,lat\nA,small,existing,116.1,39.9\n")}
+    res = client.post(url, files=good, headers=planner)
+    assert res.status_code == 200 and res.json()["accepted"] == 1
+    with district.session(actor="t") as s:
+        assert s.scalar(select(AuditLog.actor).where(AuditLog.entity == "station")) == "plan"

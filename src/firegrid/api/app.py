@@ -9,6 +9,7 @@ from firegrid.accounts.router import router as accounts_router
 from firegrid.api.errors import install_error_handlers
 from firegrid.db.session import Database
 from firegrid.districts.router import router as districts_router
+from firegrid.imports.router import router as imports_router
 from firegrid.indicators.router import router as indicators_router
 from firegrid.quality.router import router as quality_router
 from firegrid.statistics.router import router as statistics_router
@@ -33,6 +34,7 @@ def create_app(database: Database) -> FastAPI:
         statistics_router,
         indicators_router,
         quality_router,
+        imports_router,
         web_router,
     ):
         app.include_router(router)
