@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from firegrid.api.app import create_app
@@ -11,8 +12,6 @@ from firegrid.cli.main import app
 from firegrid.db.session import Database
 from firegrid.indicators.service import evaluate_district
 from firegrid.quality.service import district_findings
-
-from fastapi.testclient import TestClient
 
 
 def _by_id(db: Database, code: str, year: int) -> dict[str, dict[str, object]]:
