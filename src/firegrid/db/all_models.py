@@ -6,6 +6,7 @@ from firegrid.buildings.models import Building
 from firegrid.districts.models import District, DistrictPopulation, Place, Township
 from firegrid.imports.models import ImportBatch, RejectedRow
 from firegrid.incidents.models import Incident
+from firegrid.network.models import RoadNetwork
 from firegrid.personnel.models import PersonnelCount
 from firegrid.stations.models import Apparatus, Station
 from firegrid.statistics.models import PublishedFigure
@@ -24,6 +25,7 @@ __all__ = [
     "Place",
     "PublishedFigure",
     "RejectedRow",
+    "RoadNetwork",
     "Station",
     "Township",
     "User",
