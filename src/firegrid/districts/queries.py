@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.ops import polylabel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,7 @@ __all__ = [
     "district_overview",
     "district_overviews",
     "incident_points",
+    "label_point",
     "record_years",
     "station_rows",
     "year_span",
@@ -202,3 +205,17 @@ def year_span(
     if year_to is not None:
         return min(year_to, span[0]), year_to
     return span
+
+
+def label_point(geometry_geojson: str | None) -> tuple[float, float] | None:
+    """Where a polygon's map label goes: the pole of inaccessibility of its largest part
+    (the interior point farthest from the edge), as ``(lon, lat)``; None for other shapes."""
+    if not geometry_geojson:
+        return None
+    geom = shapely.from_geojson(geometry_geojson)
+    if isinstance(geom, MultiPolygon):
+        geom = max(geom.geoms, key=lambda part: part.area)
+    if not isinstance(geom, Polygon) or geom.is_empty:
+        return None
+    point = polylabel(geom, tolerance=1e-4)
+    return (round(float(point.x), 6), round(float(point.y), 6))

@@ -122,6 +122,9 @@ class TownshipProperties(BaseModel):
     population: int | None
     population_year: int | None
     seat: tuple[float, float] | None = Field(description="Seat (驻地) as (lon, lat).")
+    label_point: tuple[float, float] | None = Field(
+        description="A point well inside the polygon for its label, as (lon, lat)."
+    )
 
 
 class StationProperties(BaseModel):
@@ -240,6 +243,7 @@ def _township_feature(t: Township) -> Feature[TownshipProperties]:
         population=t.population,
         population_year=t.population_year,
         seat=seat,
+        label_point=queries.label_point(t.boundary_geojson),
     )
     return Feature[TownshipProperties](
         id=t.id, geometry=_geometry(t.boundary_geojson), properties=props

@@ -219,6 +219,6 @@ class RoadGraph:
                 road_class=z["road_class"],
                 lon=z["lon"],
                 lat=z["lat"],
-                node_source_id=z["node_source_id"] if "node_source_id" in z else None,
+                node_source_id=z.get("node_source_id"),
                 class_names=tuple(str(s) for s in z["class_names"]),
             )

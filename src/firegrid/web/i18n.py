@@ -6,7 +6,7 @@ Enum values (station classes, statuses, incident categories …) are labelled by
 
 from __future__ import annotations
 
-from typing import Final, Literal, cast
+from typing import Final, Literal
 
 __all__ = ["DEFAULT_LANG", "LANGS", "LANG_COOKIE", "STRINGS", "Lang", "parse_lang", "strings", "t"]
 
@@ -30,7 +30,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "year": ("年度", "Year"),
     "loading": ("加载中……", "Loading…"),
     "none": ("—", "—"),
-    "data_sources": ("数据来源", "Data sources"),
+    "data_sources": ("数据来源：{v}", "Data sources: {v}"),
     "footer_note": (
         "firegrid {version} · 离线运行，不依赖外部网络。",
         "firegrid {version} · runs offline, no external network needed.",
@@ -154,7 +154,8 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "reason_on_trajectory": ("进度符合预期", "On the expected trajectory"),
     "reason_behind_trajectory": ("进度落后于预期", "Behind the expected trajectory"),
     "reason_target_not_reached": ("期末未达到目标", "End target not reached"),
-    "missing": ("缺少", "Missing"),
+    "missing": ("缺少：{items}", "Missing: {items}"),
+    "list_sep": ("；", "; "),
     "baseline_year": ("{v}（{year}年）", "{v} ({year})"),
     "unit_per_100k": ("/十万人", "per 100k"),
     "unit_per_10k": ("/万人", "per 10k"),
@@ -179,7 +180,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "total_row": ("合计", "Total"),
     "total_note": (
         "合计行：常住人口为各年平均值，死亡率为年均值。",
-        "Total row: population is the mean of the years; the death rate is the average annual rate.",
+        "Total row: population is the mean of the years; the death rate is the mean annual rate.",
     ),
     "derived_note": (
         "* 推算值，非规划直接公布。",
@@ -187,6 +188,10 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     ),
     "calls_table": ("接警出动分类统计", "Calls by category"),
     "col_calls_total": ("合计", "All calls"),
+    "unrecorded_note": (
+        "“—”：记录中没有这一类警情（规划未公布该类数字），不等于零起。",
+        "“—”: no records of this category (the plan publishes no figure for it) — not zero calls.",
+    ),
     "trend": ("年度趋势", "Trend"),
     "chart_fires": ("火灾起数", "Fires"),
     "chart_deaths": ("死亡人数", "Deaths"),
@@ -202,7 +207,10 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "quality_unavailable": ("数据质量检查暂不可用。", "Data-quality findings unavailable."),
     "severity_error": ("错误", "Error"),
     "severity_warning": ("警告", "Warning"),
-    "quality_where": ("{table} · 列 {column} · 行 {rows}", "{table} · column {column} · rows {rows}"),
+    "quality_where": (
+        "{table} · 列 {column} · 行 {rows}",
+        "{table} · column {column} · rows {rows}",
+    ),
     "evidence": ("证据", "Evidence"),
 }
 
@@ -221,7 +229,7 @@ def parse_lang(value: str | None) -> Lang | None:
     if not value:
         return None
     code = value.strip().lower().split("-")[0]
-    return cast(Lang, code) if code in LANGS else None
+    return next((lang for lang in LANGS if lang == code), None)
 
 
 def t(key: str, lang: Lang, **values: object) -> str:
