@@ -21,6 +21,7 @@ import io
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -81,7 +82,7 @@ class RoadGraph:
         lon_a = np.asarray(lon, dtype=np.float64)
         lat_a = np.asarray(lat, dtype=np.float64)
         n, m = len(lon_a), len(t)
-        arrays = {
+        arrays: dict[str, npt.NDArray[Any]] = {
             "head": h,
             "length_m": np.asarray(length_m, dtype=np.float64),
             "time_light_s": np.asarray(time_light_s, dtype=np.float64),
@@ -184,7 +185,9 @@ class RoadGraph:
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
-        extra = {} if self.node_source_id is None else {"node_source_id": self.node_source_id}
+        extra: dict[str, Any] = (
+            {} if self.node_source_id is None else {"node_source_id": self.node_source_id}
+        )
         np.savez_compressed(
             buf,
             format_version=np.array(FORMAT_VERSION),
