@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -414,15 +414,7 @@ def parse_csv_points(
         As for :func:`read_csv_points`.
     """
     src = parse_crs(crs)
-    text, encoding = _decode(data, source)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header or not any(h.strip() for h in header):
-        raise InvalidInputError(f"{source}: file is empty (no header row)")
-    fields = [h.strip() for h in header]
-    duplicates = sorted({f for f in fields if fields.count(f) > 1})
-    if duplicates:
-        raise InvalidInputError(f"{source}: duplicate column name(s): {', '.join(duplicates)}")
+    reader, fields, encoding = _csv_reader(data, source)
     missing = [f for f in (lon_field, lat_field) if f not in fields]
     if missing:
         wanted = ", ".join(repr(m) for m in missing)
@@ -487,15 +479,7 @@ def read_csv_table(data: bytes, *, source: str = "CSV") -> CsvTable:
     data rows (header excluded). Rows longer than the header keep their extra cells under
     ``"*"`` so a validator can report them.
     """
-    text, encoding = _decode(data, source)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header or not any(h.strip() for h in header):
-        raise InvalidInputError(f"{source}: file is empty (no header row)")
-    fields = [h.strip() for h in header]
-    duplicates = sorted({f for f in fields if fields.count(f) > 1})
-    if duplicates:
-        raise InvalidInputError(f"{source}: duplicate column name(s): {', '.join(duplicates)}")
+    reader, fields, encoding = _csv_reader(data, source)
     rows: list[tuple[int, dict[str, str]]] = []
     for row_no, cells in enumerate(reader, start=1):
         if not any(c.strip() for c in cells):
@@ -508,6 +492,20 @@ def read_csv_table(data: bytes, *, source: str = "CSV") -> CsvTable:
     if not rows:
         raise InvalidInputError(f"{source}: no data rows below the header")
     return CsvTable(fields=fields, rows=rows, encoding=encoding)
+
+
+def _csv_reader(data: bytes, source: str) -> tuple[Iterator[list[str]], list[str], str]:
+    """Decode, read the header (stripped, unique, non-empty) and return the row iterator."""
+    text, encoding = _decode(data, source)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        raise InvalidInputError(f"{source}: file is empty (no header row)")
+    fields = [h.strip() for h in header]
+    duplicates = sorted({f for f in fields if fields.count(f) > 1})
+    if duplicates:
+        raise InvalidInputError(f"{source}: duplicate column name(s): {', '.join(duplicates)}")
+    return reader, fields, encoding
 
 
 def _decode(data: bytes, source: str) -> tuple[str, str]:
