@@ -10,6 +10,8 @@ set -euo pipefail
 
 LEAFLET_VERSION="1.9.4"
 LEAFLET_INTEGRITY="sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA=="
+SWAGGER_VERSION="5.35.0"
+SWAGGER_INTEGRITY="sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ=="
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 vendor="$repo/src/firegrid/web/static/vendor"
@@ -53,3 +55,22 @@ Do not edit these files: change the version in the script and run it again.
 README
 
 echo "vendored leaflet $LEAFLET_VERSION into ${dest#"$repo"/}"
+
+# --- Swagger UI: the interactive API documentation at /docs ---------------------------------
+fetch swagger-ui-dist "$SWAGGER_VERSION" "$SWAGGER_INTEGRITY"
+src="$work/swagger-ui-dist/package"
+dest="$vendor/swagger-ui"
+rm -rf "$dest"
+mkdir -p "$dest"
+cp "$src/swagger-ui-bundle.js" "$src/swagger-ui.css" "$src/favicon-32x32.png" "$src/LICENSE" "$dest/"
+cat >"$dest/README.md" <<README
+# Swagger UI $SWAGGER_VERSION (vendored)
+
+Copied unmodified from the npm package \`swagger-ui-dist@$SWAGGER_VERSION\` by
+\`scripts/vendor-frontend.sh\` (\`swagger-ui-bundle.js\`, \`swagger-ui.css\`,
+\`favicon-32x32.png\`, \`LICENSE\`); served at \`/docs\` instead of FastAPI's CDN default.
+
+* Source: https://registry.npmjs.org/swagger-ui-dist/-/swagger-ui-dist-$SWAGGER_VERSION.tgz
+* Integrity: \`$SWAGGER_INTEGRITY\`
+* Licence: Apache-2.0 (see \`LICENSE\`)
+README

@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,9 @@ def _pg_admin_url() -> str:
     return normalize_url(os.environ.get("FIREGRID_TEST_PG_URL", DEFAULT_PG))
 
 
-@pytest.fixture(scope="session")
-def pg_url(worker_id: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this test session (dropped afterwards)."""
+@contextmanager
+def _pg_database(tag: str) -> Iterator[str]:
+    """Create a fresh, migrated PostgreSQL database; drop it afterwards (skip if no server)."""
     admin_url = _pg_admin_url()
     admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
@@ -53,21 +54,37 @@ def pg_url(worker_id: str) -> Iterator[str]:
         pytest.skip(
             f"PostgreSQL not reachable at {make_url(admin_url).host}: {exc.__class__.__name__}"
         )
-    name = f"firegrid_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    name = f"firegrid_test_{tag}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url(worker_id: str) -> Iterator[str]:
+    """A scratch PostgreSQL database for this worker; ``db_url`` empties it before each test."""
+    with _pg_database(worker_id) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_demo_url(worker_id: str) -> Iterator[str]:
+    """A separate PostgreSQL database for the shared demo data (never emptied by ``db_url``)."""
+    with _pg_database(f"{worker_id}_demo") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +141,7 @@ def demo_url(
         shutil.copy(sqlite_template, path)
         url = f"sqlite:///{path}"
     else:
-        url = request.getfixturevalue("pg_url")
+        url = request.getfixturevalue("pg_demo_url")
     db = Database(url)
     for code in ("mentougou", "beibei"):
         load_demo(db, code, actor="test")

@@ -35,6 +35,7 @@ def test_mentougou_2025_indicators_from_records(demo_db: Database) -> None:
     assert r["mtg-03"]["status"] == "no_data"
     assert r["mtg-03"]["value"] is None
     assert r["mtg-03"]["missing"] == ["building-fire flag on 104 of 104 fire records"]
+    assert r["mtg-03"]["missing_zh"] == ["104起火灾记录中104起缺少“建筑火灾”标记"]
     for ind in r.values():
         if ind["status"] == "no_data":
             assert ind["value"] is None and ind["missing"], ind["id"]
@@ -51,7 +52,8 @@ def test_a_year_with_one_death_meets_the_target_at_printed_precision(demo_db: Da
 def test_no_population_means_no_rate(demo_db: Database) -> None:
     r = _by_id(demo_db, "mentougou", 2027)
     assert r["mtg-01"]["status"] == "no_data"
-    assert r["mtg-01"]["missing"][0] == "resident population (常住人口) of 2027"
+    assert r["mtg-01"]["missing"][0] == "resident population of 2027"
+    assert r["mtg-01"]["missing_zh"][0] == "2027年常住人口"
 
 
 def test_beibei_2020_indicators(demo_db: Database) -> None:

@@ -7,6 +7,7 @@ insert(...))``) bypasses the ORM: services that use it must call :func:`record` 
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,10 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        # Blobs (e.g. stored graphs) are recorded by size and digest, not by content.
+        raw = bytes(value)
+        return f"<{len(raw)} bytes sha256:{hashlib.sha256(raw).hexdigest()[:16]}>"
     return value
 
 

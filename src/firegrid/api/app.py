@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 
 from firegrid import __version__
 from firegrid.accounts.router import router as accounts_router
@@ -21,6 +23,8 @@ __all__ = ["create_app"]
 def create_app(database: Database) -> FastAPI:
     """Build the app around one database (routers find it at ``app.state.db``)."""
     app = FastAPI(
+        docs_url=None,  # served below from vendored files: no CDN at run time
+        redoc_url=None,
         title="firegrid",
         version=__version__,
         description="District fire & rescue platform: data foundation, statistics, plan "
@@ -38,6 +42,16 @@ def create_app(database: Database) -> FastAPI:
         web_router,
     ):
         app.include_router(router)
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="firegrid API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )
 
     @app.get("/api/health", operation_id="health", tags=["meta"])
     def health() -> dict[str, str]:

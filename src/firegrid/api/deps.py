@@ -49,11 +49,13 @@ __all__ = [
     "CurrentUser",
     "DbDep",
     "OptionalUser",
+    "PublicSession",
     "ReadSession",
     "UserSession",
     "current_user",
     "get_db",
     "optional_user",
+    "public_session",
     "request_token",
     "requires",
     "requires_session",
@@ -119,6 +121,15 @@ def user_session(
 
 # scope="function": the session is closed before the response is sent, not after.
 CurrentSession = Annotated[UserSession, Depends(user_session, scope="function")]
+
+
+def public_session(db: DbDep) -> Iterator[Session]:
+    """Yield a read session for public aggregate data (plans, statistics, map layers)."""
+    with db.session(actor=ANONYMOUS) as session:
+        yield session
+
+
+PublicSession = Annotated[Session, Depends(public_session, scope="function")]
 
 
 def current_user(db: DbDep, token: Annotated[str | None, Depends(request_token)]) -> User:

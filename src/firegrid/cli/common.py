@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from firegrid.config import get_settings
+from firegrid.db.migrate import current_revision, head_revision
 from firegrid.db.session import Database, normalize_url, redact_url
 from firegrid.errors import FiregridError, ImportValidationError
 
@@ -78,6 +79,12 @@ def existing_db(url: str | None) -> Iterator[Database]:
             raise SchemaMissingError(f"cannot open database {database.url}: {first_line}") from exc
         if not has_schema:
             raise SchemaMissingError(f"database {database.url} has no firegrid schema: {hint}")
+        current, head = current_revision(database.engine), head_revision()
+        if current != head:
+            raise SchemaMissingError(
+                f"database {database.url} has schema revision {current}, this firegrid needs "
+                f"{head}: {hint}"
+            )
         yield database
     finally:
         database.dispose()

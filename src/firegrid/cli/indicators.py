@@ -50,6 +50,6 @@ def indicators_cmd(
                 "—" if r.value is None else f"{r.value:g}",
                 ind.target_text or f"{ind.target:g}",
                 f"[{style}]{r.status}[/{style}]",
-                "; ".join(r.missing),
+                "; ".join(m.en if lang == "en" else m.zh for m in r.missing),
             )
         Console().print(t)

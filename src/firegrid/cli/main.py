@@ -16,6 +16,7 @@ from firegrid.cli import users as users_cli
 from firegrid.cli.common import DbOption, handle_errors, open_db
 from firegrid.cli.indicators import indicators_cmd
 from firegrid.cli.quality import quality_cmd
+from firegrid.cli.report import report_cmd
 
 app = typer.Typer(
     name="firegrid",
@@ -30,6 +31,7 @@ app.add_typer(imports_cli.app, name="import")
 app.add_typer(stats_cli.app, name="stats")
 app.command("quality")(quality_cmd)
 app.command("indicators")(indicators_cmd)
+app.command("report")(report_cmd)
 app.add_typer(users_cli.app, name="user")
 
 

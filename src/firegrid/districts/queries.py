@@ -95,8 +95,9 @@ def _overviews(session: Session, districts: list[District]) -> list[DistrictOver
         pops[p.district_id].append(p)
     n_towns = _counts(session, Township, ids)
     n_stations = _counts(session, Station, ids)
-    located = dict(
-        session.execute(
+    located = {
+        district_id: count
+        for district_id, count in session.execute(
             select(Station.district_id, func.count(Station.id))
             .where(
                 Station.district_id.in_(ids),
@@ -105,9 +106,7 @@ def _overviews(session: Session, districts: list[District]) -> list[DistrictOver
             )
             .group_by(Station.district_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     return [
         DistrictOverview(
             district=d,

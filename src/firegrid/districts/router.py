@@ -8,16 +8,14 @@ FeatureCollections served as ``application/geo+json``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from firegrid.api.deps import ANONYMOUS, DbDep, ReadSession
+from firegrid.api.deps import PublicSession, ReadSession
 from firegrid.districts import queries
 from firegrid.districts.models import Township
 from firegrid.districts.queries import DistrictOverview, LocatedStation
@@ -34,12 +32,6 @@ class GeoJSONResponse(JSONResponse):
     media_type = "application/geo+json"
 
 
-def _public_session(db: DbDep) -> Iterator[Session]:
-    with db.session(actor=ANONYMOUS) as session:
-        yield session
-
-
-PublicSession = Annotated[Session, Depends(_public_session, scope="function")]
 DistrictCode = Annotated[str, Path(description="District code, e.g. mentougou.", max_length=64)]
 
 

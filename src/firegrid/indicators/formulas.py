@@ -36,7 +36,7 @@ from firegrid.types import (
 )
 from firegrid.water.models import WaterSource
 
-__all__ = ["FORMULA_FUNCTIONS", "FormulaContext", "FormulaValue", "compute"]
+__all__ = ["FORMULA_FUNCTIONS", "FormulaContext", "FormulaValue", "Need", "compute"]
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,17 @@ class FormulaContext:
 
 
 @dataclass(frozen=True)
+class Need:
+    """Data a computation lacks, said in Chinese and in English."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
 class FormulaValue:
     value: float | None
-    missing: tuple[str, ...] = ()
+    missing: tuple[Need, ...] = ()
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,10 +101,10 @@ def compute(ctx: FormulaContext) -> FormulaValue:
 # -- shared pieces -----------------------------------------------------------------------------
 
 
-def _population(ctx: FormulaContext) -> tuple[int | None, list[str]]:
+def _population(ctx: FormulaContext) -> tuple[int | None, list[Need]]:
     pop = populations(ctx.session, ctx.district.id).get(ctx.year)
     if pop is None:
-        return None, [f"resident population (常住人口) of {ctx.year}"]
+        return None, [Need(f"{ctx.year}年常住人口", f"resident population of {ctx.year}")]
     return pop.population, []
 
 
@@ -125,7 +133,7 @@ def _incident_rate(ctx: FormulaContext, *, what: str, per: int) -> FormulaValue:
     pop, missing = _population(ctx)
     records, fires, deaths = _fire_counts(ctx)
     if records == 0:
-        missing.append(f"incident records of {ctx.year}")
+        missing.append(Need(f"{ctx.year}年警情记录", f"incident records of {ctx.year}"))
     if missing or pop is None:
         return FormulaValue(None, tuple(missing))
     count = deaths if what == "deaths" else fires
@@ -190,10 +198,15 @@ def _building_fires(ctx: FormulaContext) -> FormulaValue:
         )
     ).all()
     if not flags:
-        missing.append(f"fire records of {ctx.year}")
+        missing.append(Need(f"{ctx.year}年火灾记录", f"fire records of {ctx.year}"))
     unknown = sum(1 for f in flags if f is None)
     if unknown:
-        missing.append(f"building-fire flag on {unknown} of {len(flags)} fire records")
+        missing.append(
+            Need(
+                f"{len(flags)}起火灾记录中{unknown}起缺少“建筑火灾”标记",
+                f"building-fire flag on {unknown} of {len(flags)} fire records",
+            )
+        )
     if missing or pop is None:
         return FormulaValue(None, tuple(missing))
     n = sum(1 for f in flags if f)
@@ -233,7 +246,9 @@ def _stations_per_100k(ctx: FormulaContext) -> FormulaValue:
     pop, missing = _population(ctx)
     stations = [s for s in _existing_stations(ctx) if s.station_class in STATION_CLASSES]
     if not stations:
-        missing.append("station register (no existing stations recorded)")
+        missing.append(
+            Need("消防站名录（无已建站记录）", "station register (no existing stations)")
+        )
     if missing or pop is None:
         return FormulaValue(None, tuple(missing))
     return FormulaValue(
@@ -248,7 +263,7 @@ def _team_rate(ctx: FormulaContext, kinds: frozenset[TownshipKind]) -> FormulaVa
     ).all()
     towns = [t for t in towns if TownshipKind(t.kind) in kinds]
     if not towns:
-        return FormulaValue(None, ("township register (街道/乡镇) of the district",))
+        return FormulaValue(None, (Need("乡镇（街道）名录", "township register of the district"),))
     with_team = {
         s.township_id
         for s in _existing_stations(ctx)
@@ -284,9 +299,17 @@ def _water_rate(ctx: FormulaContext, kinds: frozenset[WaterSourceKind] | None) -
     if kinds is not None:
         q = q.where(WaterSource.kind.in_(kinds))
     statuses = ctx.session.scalars(q).all()
-    what = "hydrant" if kinds else "water-source"
+    what = ("消火栓", "hydrant") if kinds else ("消防水源", "water-source")
     if not statuses:
-        return FormulaValue(None, (f"{what} register with inspection status (fed by: water)",))
+        return FormulaValue(
+            None,
+            (
+                Need(
+                    f"含检查状态的{what[0]}台账（来自：水源管理）",
+                    f"{what[1]} register with inspection status (fed by: water)",
+                ),
+            ),
+        )
     intact = sum(1 for s in statuses if s == WaterSourceStatus.IN_SERVICE)
     return FormulaValue(
         _percent(intact, len(statuses)), detail={"intact": intact, "registered": len(statuses)}
@@ -312,7 +335,15 @@ def _hydrants_built(ctx: FormulaContext) -> FormulaValue:
         )
     ).all()
     if not years:
-        return FormulaValue(None, ("hydrant register with commissioning years (fed by: water)",))
+        return FormulaValue(
+            None,
+            (
+                Need(
+                    "含建设年份的消火栓台账（来自：水源管理）",
+                    "hydrant register with commissioning years (fed by: water)",
+                ),
+            ),
+        )
     built = sum(1 for y in years if y is not None and ctx.period_start <= y <= ctx.year)
     return FormulaValue(float(built), detail={"hydrants_registered": len(years)})
 
@@ -322,8 +353,8 @@ def _hydrant_built_rate(ctx: FormulaContext) -> FormulaValue:
     return FormulaValue(
         None,
         (
-            "number of hydrants required by the water plan (应建数)",
-            "hydrant register (fed by: water)",
+            Need("供水规划确定的市政消火栓应建数", "number of hydrants required (应建数)"),
+            Need("消火栓台账（来自：水源管理）", "hydrant register (fed by: water)"),
         ),
     )
 
@@ -332,12 +363,14 @@ def _hydrant_built_rate(ctx: FormulaContext) -> FormulaValue:
 
 
 def _per_10k_people(
-    ctx: FormulaContext, keep: Callable[[PersonnelCategory], bool], what: str
+    ctx: FormulaContext, keep: Callable[[PersonnelCategory], bool], what: str, what_zh: str
 ) -> FormulaValue:
     pop, missing = _population(ctx)
     n = _personnel(ctx, keep)
     if n is None:
-        missing.append(f"personnel counts of {ctx.year} ({what})")
+        missing.append(
+            Need(f"{ctx.year}年{what_zh}人数", f"personnel counts of {ctx.year} ({what})")
+        )
     if missing or pop is None or n is None:
         return FormulaValue(None, tuple(missing))
     return FormulaValue(_rate(n, pop, 10_000), detail={what: n, "population": pop})
@@ -345,12 +378,12 @@ def _per_10k_people(
 
 @formula("firefighters_per_10k")
 def _firefighters(ctx: FormulaContext) -> FormulaValue:
-    return _per_10k_people(ctx, lambda c: c.is_firefighter, "firefighters")
+    return _per_10k_people(ctx, lambda c: c.is_firefighter, "firefighters", "消防员")
 
 
 @formula("fulltime_firefighters_per_10k")
 def _fulltime(ctx: FormulaContext) -> FormulaValue:
-    return _per_10k_people(ctx, lambda c: c.is_fulltime, "full-time firefighters")
+    return _per_10k_people(ctx, lambda c: c.is_fulltime, "full-time firefighters", "专职消防员")
 
 
 @formula("fire_engines_per_10k")
@@ -368,8 +401,11 @@ def _engines(ctx: FormulaContext) -> FormulaValue:
     if not in_service:
         planned = sum(1 for a in rows if a.status == ApparatusStatus.PLANNED)
         missing.append(
-            "in-service fleet register"
-            + (f" (only {planned} planned purchases recorded)" if planned else "")
+            Need(
+                "在用消防车台账" + (f"（仅有{planned}台计划购置记录）" if planned else ""),
+                "in-service fleet register"
+                + (f" (only {planned} planned purchases recorded)" if planned else ""),
+            )
         )
     if missing or pop is None:
         return FormulaValue(None, tuple(missing))
@@ -382,29 +418,64 @@ def _engines(ctx: FormulaContext) -> FormulaValue:
 # -- inputs that later work supplies ---------------------------------------------------------------
 
 
-def _pending(key: str, needs: str) -> None:
+_FED_BY_ZH = {
+    "supervision": "监督检查",
+    "water": "水源管理",
+    "training": "训练考核",
+    "equipment": "装备管理",
+    "iot": "物联网",
+}
+
+
+def _pending(key: str, needs: tuple[str, str]) -> None:
     def fn(ctx: FormulaContext) -> FormulaValue:
-        fed = ", ".join(ctx.indicator.fed_by)
-        return FormulaValue(None, (needs + (f" (fed by: {fed})" if fed else ""),))
+        fed = ctx.indicator.fed_by
+        zh = needs[0] + (f"（来自：{'、'.join(_FED_BY_ZH.get(f, f) for f in fed)}）" if fed else "")
+        en = needs[1] + (f" (fed by: {', '.join(fed)})" if fed else "")
+        return FormulaValue(None, (Need(zh, en),))
 
     FORMULA_FUNCTIONS[key] = fn
 
 
-_EQUIPMENT = "equipment inventory against the station equipment standard"
+_EQUIPMENT = ("对照队站装备配备标准的装备台账", "equipment inventory against the station standard")
 
 for _key, _needs in {
-    "non_site_inspection_share": "inspection records (on-site and non-site)",
-    "key_unit_standardisation_rate": "key-unit register with standardisation assessments",
-    "building_facility_four_rates": "building fire-facility records (完好, 检测, 维保, 持证)",
-    "self_built_house_dual_exit_rate": "register of villagers' self-built commercial houses",
-    "breathing_air_stations_built": "breathing-air refill stations register",
-    "training_pass_rate": "training and assessment records",
-    "special_rescue_certified_count": "national special-rescue certification records",
-    "enforcement_certificate_share": "enforcement-staff register with certificates",
+    "non_site_inspection_share": (
+        "现场与非现场检查记录",
+        "inspection records (on-site and non-site)",
+    ),
+    "key_unit_standardisation_rate": (
+        "重点单位名录及标准化管理评定",
+        "key-unit register with standardisation assessments",
+    ),
+    "building_facility_four_rates": (
+        "建筑消防设施记录（完好、检测、维保、持证）",
+        "building fire-facility records (intact, tested, maintained, certified)",
+    ),
+    "self_built_house_dual_exit_rate": (
+        "村民经营性自建房台账",
+        "register of villagers' self-built commercial houses",
+    ),
+    "breathing_air_stations_built": ("换气站点台账", "breathing-air refill stations register"),
+    "training_pass_rate": ("训练考核记录", "training and assessment records"),
+    "special_rescue_certified_count": (
+        "国家级特种灾害救援技术认证记录",
+        "national special-rescue certification records",
+    ),
+    "enforcement_certificate_share": (
+        "执法人员名录及执法资格证书",
+        "enforcement-staff register with certificates",
+    ),
     "new_station_equipment_rate": _EQUIPMENT,
     "existing_station_equipment_rate": _EQUIPMENT,
-    "existing_small_station_equipment_rate": _EQUIPMENT + " (small stations)",
-    "public_skills_training_per_year": "public skills-training records",
-    "iot_install_rate": "IoT device register of units with a fire control room",
+    "existing_small_station_equipment_rate": (
+        "对照小型站装备配备标准的装备台账",
+        "equipment inventory against the small-station standard",
+    ),
+    "public_skills_training_per_year": ("社会面实操实训记录", "public skills-training records"),
+    "iot_install_rate": (
+        "设有消防控制室单位的物联网设备台账",
+        "IoT device register of units with a fire control room",
+    ),
 }.items():
     _pending(_key, _needs)

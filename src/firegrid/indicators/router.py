@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from firegrid.api.deps import DbDep
+from firegrid.api.deps import PublicSession
 from firegrid.indicators.catalog import all_plans
 from firegrid.indicators.service import evaluate_district
 
@@ -34,11 +34,10 @@ def list_plans() -> list[dict[str, Any]]:
 @router.get("/districts/{code}/indicators", operation_id="district_indicators")
 def district_indicators(
     code: str,
-    db: DbDep,
+    session: PublicSession,
     year: Annotated[int, Query(ge=1949, le=2100, description="Year to evaluate.")],
     plan: Annotated[str | None, Query(description="One plan id (default: all).")] = None,
 ) -> dict[str, Any]:
     """Evaluate the district's plan indicators for a year from its records."""
-    with db.session(actor="api:anonymous") as session:
-        results = evaluate_district(session, code, year, plan_id=plan)
+    results = evaluate_district(session, code, year, plan_id=plan)
     return {"district": code, "year": year, "plans": [r.as_dict() for r in results]}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from firegrid.districts.repository import get_district
 from firegrid.indicators.catalog import Indicator, Plan, load_plan, plans_for_district
-from firegrid.indicators.formulas import FormulaContext, compute
+from firegrid.indicators.formulas import FormulaContext, Need, compute
 from firegrid.indicators.kernels import evaluate_status
 
 __all__ = ["IndicatorResult", "PlanResult", "evaluate_district"]
@@ -21,7 +21,7 @@ class IndicatorResult:
     value: float | None
     status: str
     reason: str
-    missing: tuple[str, ...]
+    missing: tuple[Need, ...]
     detail: dict[str, Any] = field(default_factory=dict)
     progress: float | None = None
     expected_share: float | None = None
@@ -48,7 +48,8 @@ class IndicatorResult:
             "baseline_text": ind.baseline_text,
             "status": self.status,
             "reason": self.reason,
-            "missing": list(self.missing),
+            "missing": [m.en for m in self.missing],
+            "missing_zh": [m.zh for m in self.missing],
             "detail": self.detail,
             "progress": self.progress,
             "expected_share": self.expected_share,

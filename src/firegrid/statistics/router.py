@@ -7,14 +7,12 @@ service's ``as_dict()``; ``synthetic_records`` says how many of the counted reco
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from firegrid.api.deps import ANONYMOUS, DbDep
+from firegrid.api.deps import PublicSession
 from firegrid.districts.queries import year_span
 from firegrid.statistics.service import annual_fire_table, calls_table
 
@@ -23,12 +21,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api", tags=["statistics"])
 
 
-def _public_session(db: DbDep) -> Iterator[Session]:
-    with db.session(actor=ANONYMOUS) as session:
-        yield session
-
-
-PublicSession = Annotated[Session, Depends(_public_session, scope="function")]
 DistrictCode = Annotated[str, Path(description="District code, e.g. mentougou.", max_length=64)]
 YearFrom = Annotated[
     int | None,

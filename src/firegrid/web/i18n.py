@@ -190,7 +190,8 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "col_calls_total": ("合计", "All calls"),
     "unrecorded_note": (
         "“—”：记录中没有这一类警情（规划未公布该类数字），不等于零起。",
-        "“—”: no records of this category (the plan publishes no figure for it) — not zero calls.",
+        "A dash (—) means no records of this category (the plan publishes no figure for it), "
+        "not zero calls.",
     ),
     "trend": ("年度趋势", "Trend"),
     "chart_fires": ("火灾起数", "Fires"),

@@ -66,7 +66,7 @@ def _csp(tile_url: str) -> str:
         host = re.sub(r"\{[^}]*\}", "*", parts.netloc)
         img += f" {parts.scheme}://{host}" if parts.scheme else ""
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
         f"img-src {img}; connect-src 'self'; font-src 'self'; object-src 'none'; "
         "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )

@@ -1,0 +1,140 @@
+"""What the dashboard page shows, gathered from the queries and services (no HTTP here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from firegrid.accounts.models import User
+from firegrid.config import Settings
+from firegrid.districts import queries
+from firegrid.districts.queries import DistrictOverview, LocatedStation
+from firegrid.statistics.service import AnnualRow, CallsRow, annual_fire_table, calls_table
+from firegrid.types import IncidentCategory
+from firegrid.web.i18n import Lang, strings
+from firegrid.web.legend import map_styles
+
+__all__ = ["Dashboard", "dashboard", "district_choices"]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard template renders for one district."""
+
+    overview: DistrictOverview
+    years: tuple[int, int] | None
+    year: int
+    year_options: list[int]
+    annual: list[AnnualRow]
+    calls: list[CallsRow]
+    derived_years: frozenset[int]
+    unlocated: list[LocatedStation]
+    synthetic_records: int
+    call_categories: list[tuple[str, str]]
+    #: Categories without a single record while other calls exist: shown as "—", not 0.
+    unrecorded_categories: frozenset[str]
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def annual_years(self) -> list[AnnualRow]:
+        return [r for r in self.annual if r.year is not None]
+
+    @property
+    def annual_total(self) -> AnnualRow | None:
+        return next((r for r in self.annual if r.year is None), None)
+
+
+def _unrecorded(calls: list[CallsRow]) -> frozenset[str]:
+    total = next((r for r in calls if r.year is None), None)
+    if total is None or total.total == 0:
+        return frozenset()
+    return frozenset(c.value for c in IncidentCategory if getattr(total, c.value) == 0)
+
+
+def district_choices(session: Session) -> list[DistrictOverview]:
+    """The districts of the picker, by code."""
+    return queries.district_overviews(session)
+
+
+def _current_year(timezone: str, now: datetime | None) -> int:
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).year
+
+
+def dashboard(
+    session: Session,
+    code: str,
+    *,
+    lang: Lang,
+    year: int | None,
+    user: User | None,
+    settings: Settings,
+    api_prefix: str = "/api",
+    now: datetime | None = None,
+) -> Dashboard:
+    """Gather the dashboard of district ``code`` (NotFoundError if unknown)."""
+    overview = queries.district_overview(session, code)
+    district = overview.district
+    span = queries.record_years(session, district)
+    current = _current_year(district.timezone, now)
+    if span is None:
+        annual: list[AnnualRow] = []
+        calls: list[CallsRow] = []
+        options = [current]
+    else:
+        annual = annual_fire_table(session, code, span[0], span[1], total=True)
+        calls = calls_table(session, code, span[0], span[1], total=True)
+        options = list(range(span[0], max(span[1], current) + 1))
+    chosen = year if year is not None else (span[1] if span else current)
+    if chosen not in options:
+        options = sorted({*options, chosen})
+    # Every call counted on the page (fires are a subset of calls) that is a generated record.
+    synthetic = sum(r.synthetic_records for r in calls if r.year is not None)
+    base = f"{api_prefix}/districts/{district.code}"
+    config: dict[str, Any] = {
+        "lang": lang,
+        "strings": strings(lang),
+        "district": {
+            "code": district.code,
+            "name": district.name_en if lang == "en" and district.name_en else district.name_zh,
+            "bbox": overview.bbox,
+            "timezone": district.timezone,
+            "source": district.source,
+        },
+        "api": {
+            "boundary": f"{base}/boundary.geojson",
+            "townships": f"{base}/townships.geojson",
+            "stations": f"{base}/stations.geojson",
+            "incidents": f"{base}/incidents.geojson",
+            "indicators": f"{base}/indicators",
+            "quality": f"{base}/quality",
+            "login": f"{api_prefix}/auth/login",
+            "logout": f"{api_prefix}/auth/logout",
+        },
+        "year": chosen,
+        "user": None if user is None else {"username": user.username, "role": user.role.value},
+        "tiles": {"url": settings.tile_url, "attribution": settings.tile_attribution},
+        "styles": map_styles(lang),
+        "annual": [
+            {"year": r.year, "fires": r.fires, "deaths": r.deaths, "loss_yuan": r.loss_yuan}
+            for r in annual
+            if r.year is not None
+        ],
+    }
+    return Dashboard(
+        overview=overview,
+        years=span,
+        year=chosen,
+        year_options=options,
+        annual=annual,
+        calls=calls,
+        derived_years=frozenset(p.year for p in overview.populations if p.derived),
+        unlocated=queries.station_rows(session, district.id, located=False),
+        synthetic_records=synthetic,
+        call_categories=[(c.value, c.label(lang)) for c in IncidentCategory],
+        unrecorded_categories=_unrecorded(calls),
+        config=config,
+    )

@@ -1,0 +1,597 @@
+// firegrid dashboard: map (Leaflet, vendored), trend chart (inline SVG), indicator and
+// data-quality panels fetched from the API. Every string comes from the server's i18n table
+// (cfg.strings) and every colour from the enum styles (cfg.styles). No external requests.
+"use strict";
+
+(function () {
+  var cfg = JSON.parse(document.getElementById("fg-config").textContent);
+  var S = cfg.strings;
+  var STYLES = cfg.styles;
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var year = cfg.year;
+
+  // --- helpers ------------------------------------------------------------------------------
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (match, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : match;
+    });
+  }
+
+  // el("td", {class: "x", title: "y"}, [child, "text", ...]) — text is never parsed as HTML.
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      var value = attrs[key];
+      if (value === null || value === undefined || value === false) return;
+      node.setAttribute(key, value === true ? "" : String(value));
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function svg(tag, attrs, children) {
+    var node = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      node.setAttribute(key, String(attrs[key]));
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          var error = new Error(url + ": HTTP " + response.status);
+          error.status = response.status;
+          throw error;
+        }
+        return response.json();
+      });
+  }
+
+  var locale = cfg.lang === "en" ? "en-GB" : "zh-CN";
+
+  function num(value, decimals) {
+    if (value === null || value === undefined) return S.none;
+    var d = decimals === undefined ? 2 : decimals;
+    return Number(value).toLocaleString(locale, { maximumFractionDigits: d });
+  }
+
+  function label(enumName, value) {
+    var entry = STYLES[enumName] && STYLES[enumName][value];
+    if (!entry) return value;
+    return typeof entry === "string" ? entry : entry.label;
+  }
+
+  // --- station symbols: colour = class, shape = kind of service, fill = status ---------------
+
+  var clipCounter = 0;
+
+  function shapeNode(shape, attrs) {
+    var geometry = {
+      circle: ["circle", { cx: 12, cy: 12, r: 6.5 }],
+      square: ["rect", { x: 6, y: 6, width: 12, height: 12, rx: 1.5 }],
+      triangle: ["path", { d: "M12 4.8 L19 17.6 L5 17.6 Z" }],
+      diamond: ["path", { d: "M12 4.2 L19.8 12 L12 19.8 L4.2 12 Z" }],
+    }[shape] || ["circle", { cx: 12, cy: 12, r: 6.5 }];
+    var merged = {};
+    Object.keys(geometry[1]).forEach(function (k) { merged[k] = geometry[1][k]; });
+    Object.keys(attrs).forEach(function (k) { merged[k] = attrs[k]; });
+    return svg(geometry[0], merged);
+  }
+
+  function stationSymbol(stationClass, status, approximate, size) {
+    var cls = STYLES.station_class[stationClass] || { colour: "#455a64", shape: "circle" };
+    var mode = (STYLES.station_status[status] || { fill: "solid" }).fill;
+    var px = size || 26;
+    var root = svg("svg", {
+      xmlns: SVGNS, viewBox: "0 0 24 24", width: px, height: px, "aria-hidden": "true",
+      class: "fg-symbol",
+    });
+    if (approximate) {
+      root.appendChild(svg("circle", {
+        cx: 12, cy: 12, r: 10.6, fill: "none", stroke: "#263238", "stroke-width": 1.1,
+        "stroke-dasharray": "2.4 1.8", class: "fg-approx-ring",
+      }));
+    }
+    if (mode === "solid") {
+      root.appendChild(shapeNode(cls.shape, { fill: cls.colour, stroke: "#fff", "stroke-width": 1.4 }));
+    } else if (mode === "half") {
+      var id = "fg-clip-" + (++clipCounter);
+      root.appendChild(svg("defs", {}, [
+        svg("clipPath", { id: id }, [svg("rect", { x: 0, y: 12, width: 24, height: 12 })]),
+      ]));
+      root.appendChild(shapeNode(cls.shape, { fill: "#fff", stroke: cls.colour, "stroke-width": 1.8 }));
+      root.appendChild(shapeNode(cls.shape, { fill: cls.colour, "clip-path": "url(#" + id + ")" }));
+    } else if (mode === "hollow") {
+      root.appendChild(shapeNode(cls.shape, {
+        fill: "#fff", stroke: cls.colour, "stroke-width": 2, "stroke-dasharray": "2.6 1.6",
+      }));
+    } else {
+      root.appendChild(shapeNode(cls.shape, { fill: "#bdbdbd", stroke: "#616161", "stroke-width": 1.4 }));
+      root.appendChild(svg("path", { d: "M8 8 L16 16 M16 8 L8 16", stroke: "#424242", "stroke-width": 1.6 }));
+    }
+    return root;
+  }
+
+  // --- legend -------------------------------------------------------------------------------
+
+  function legendGroup(title, items) {
+    return el("div", { class: "legend-group" }, [
+      el("h3", {}, [title]),
+      el("ul", {}, items.map(function (item) {
+        return el("li", {}, [item[0], el("span", {}, [item[1]])]);
+      })),
+    ]);
+  }
+
+  function swatch(colour, className) {
+    var node = el("span", { class: "swatch " + (className || "") });
+    node.style.background = colour;  // CSSOM, not a style attribute: allowed by the CSP
+    return node;
+  }
+
+  function drawLegend(stationFeatures, townshipFeatures, withIncidents) {
+    var box = document.getElementById("legend");
+    if (!box) return;
+    box.textContent = "";
+    var classes = {};
+    stationFeatures.forEach(function (f) { classes[f.properties.station_class] = true; });
+    document.querySelectorAll("#unlocated [data-station-class]").forEach(function (li) {
+      classes[li.dataset.stationClass] = true;
+    });
+    var classItems = Object.keys(STYLES.station_class).filter(function (c) { return classes[c]; })
+      .map(function (c) { return [stationSymbol(c, "existing", false, 20), label("station_class", c)]; });
+    if (classItems.length) box.appendChild(legendGroup(S.legend_class, classItems));
+    var statusItems = Object.keys(STYLES.station_status).map(function (s) {
+      return [stationSymbol("__neutral__", s, false, 20), label("station_status", s)];
+    });
+    box.appendChild(legendGroup(S.legend_status, statusItems));
+    var approximate = stationFeatures.some(function (f) {
+      return f.properties.location_precision === "approximate";
+    });
+    if (approximate) {
+      box.appendChild(legendGroup(S.legend_precision, [
+        [stationSymbol("__neutral__", "existing", true, 20), label("location_precision", "approximate")],
+      ]));
+    }
+    var kinds = {};
+    townshipFeatures.forEach(function (f) { kinds[f.properties.kind] = true; });
+    var kindItems = Object.keys(STYLES.township_kind).filter(function (k) { return kinds[k]; })
+      .map(function (k) { return [swatch(STYLES.township_kind[k].colour, "swatch-area"), label("township_kind", k)]; });
+    if (kindItems.length) box.appendChild(legendGroup(S.legend_townships, kindItems));
+    if (withIncidents) {
+      box.appendChild(legendGroup(S.legend_incidents, Object.keys(STYLES.incident_category).map(function (c) {
+        return [swatch(STYLES.incident_category[c].colour, "swatch-dot"), label("incident_category", c)];
+      })));
+    }
+  }
+
+  function drawUnlocatedSwatches() {
+    document.querySelectorAll("#unlocated .station-swatch").forEach(function (span) {
+      span.appendChild(stationSymbol(span.dataset.class, span.dataset.status, false, 20));
+    });
+  }
+
+  // --- map ----------------------------------------------------------------------------------
+
+  function stationPopup(p) {
+    var rows = [
+      [S.station_class, label("station_class", p.station_class)],
+      [S.station_status, label("station_status", p.status)],
+      [S.staffing, cfg.lang === "en" ? p.staffing_en : p.staffing_zh],
+      [S.planned_year, p.planned_year],
+      [S.township, p.township],
+      [S.legend_precision, label("location_precision", p.location_precision)],
+      [S.source, p.source],
+      [S.note, p.note],
+    ].filter(function (r) { return r[1] !== null && r[1] !== undefined && r[1] !== ""; });
+    return el("div", { class: "popup" }, [
+      el("h3", {}, [p.name]),
+      el("dl", {}, rows.reduce(function (acc, r) {
+        acc.push(el("dt", {}, [r[0]]), el("dd", {}, [String(r[1])]));
+        return acc;
+      }, [])),
+    ]);
+  }
+
+  function incidentPopup(p) {
+    var when = new Date(p.received_at).toLocaleString(locale, { timeZone: cfg.district.timezone });
+    var children = [
+      el("h3", {}, [label("incident_category", p.category)]),
+      el("dl", {}, [
+        el("dt", {}, [S.received_at]), el("dd", {}, [when]),
+        el("dt", {}, [S.deaths]), el("dd", {}, [String(p.deaths)]),
+        el("dt", {}, [S.injuries]), el("dd", {}, [String(p.injuries)]),
+        el("dt", {}, [S.loss_yuan]), el("dd", {}, [num(p.loss_yuan)]),
+      ]),
+    ];
+    if (p.synthetic) children.push(el("span", { class: "badge badge-synthetic" }, [S.synthetic_badge]));
+    return el("div", { class: "popup" }, children);
+  }
+
+  function townshipName(p) {
+    return cfg.lang === "en" && p.name_en ? p.name_en : p.name_zh;
+  }
+
+  function initMap() {
+    var container = document.getElementById("map");
+    if (!container || typeof L === "undefined") return;
+    var map = L.map(container, { zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 3, maxZoom: 18 });
+    map.attributionControl.setPrefix(false);
+    // Township names above the polygons but below the station markers.
+    map.createPane("fg-labels").style.zIndex = 450;
+    var b = cfg.district.bbox;
+    if (b) {
+      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [12, 12] });
+    } else {
+      map.setView([35, 105], 4);
+    }
+    if (typeof ResizeObserver !== "undefined") {
+      new ResizeObserver(function () { map.invalidateSize(); }).observe(container);
+    }
+    var baseLayers = {};
+    if (cfg.tiles.url) {
+      baseLayers[S.layer_basemap] = L.tileLayer(cfg.tiles.url, {
+        attribution: cfg.tiles.attribution, maxZoom: 18,
+      }).addTo(map);
+    } else {
+      container.classList.add("map-offline");
+    }
+    if (cfg.district.source) map.attributionControl.addAttribution(cfg.district.source);
+
+    var control = L.control.layers(baseLayers, {}, { collapsed: window.innerWidth < 700 }).addTo(map);
+    var incidentsLayer = null;
+    var incidentsName = null;
+    var stationFeatures = [];
+    var townshipFeatures = [];
+
+    Promise.all([
+      getJSON(cfg.api.boundary),
+      getJSON(cfg.api.townships),
+      getJSON(cfg.api.stations),
+    ]).then(function (layers) {
+      var boundary = L.geoJSON(layers[0], {
+        interactive: false,
+        style: { color: "#b71c1c", weight: 2.6, fill: false, className: "fg-boundary" },
+      });
+
+      townshipFeatures = layers[1].features;
+      var labels = [];
+      var townships = L.geoJSON(layers[1], {
+        style: function (f) {
+          var kind = STYLES.township_kind[f.properties.kind];
+          return {
+            color: "#607d8b", weight: 1, fillColor: kind ? kind.colour : "#e0e0e0",
+            fillOpacity: 0.35, className: "fg-township",
+          };
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties;
+          var text = townshipName(p) + " · " + label("township_kind", p.kind);
+          if (p.area_km2) text += " · " + fill(S.area_value, { v: num(p.area_km2, 1) });
+          layer.bindTooltip(text, { sticky: true, className: "fg-township-tip" });
+          var at = p.label_point || p.seat;
+          if (at) {
+            var tip = L.tooltip({
+              permanent: true, direction: "center", className: "fg-town-label", interactive: false,
+              pane: "fg-labels",
+            }).setLatLng([at[1], at[0]]).setContent(townshipName(p));
+            labels.push({ tip: tip, layer: layer, text: townshipName(p) });
+          }
+        },
+      });
+      var labelGroup = L.layerGroup(labels.map(function (l) { return l.tip; }));
+      var townshipGroup = L.layerGroup([townships, labelGroup]);
+
+      // Stations: several at one point (e.g. an existing and a planned station at the same
+      // township seat) are fanned out sideways so that each stays visible and clickable.
+      stationFeatures = layers[2].features;
+      var seen = {};
+      var stations = L.layerGroup(stationFeatures.map(function (f) {
+        var p = f.properties;
+        var c = f.geometry.coordinates;
+        var key = c[0].toFixed(5) + "," + c[1].toFixed(5);
+        var slot = seen[key] = (seen[key] === undefined ? 0 : seen[key] + 1);
+        var shift = slot === 0 ? 0 : (slot % 2 ? 1 : -1) * Math.ceil(slot / 2) * 26;
+        var approximate = p.location_precision === "approximate";
+        var icon = L.divIcon({
+          html: stationSymbol(p.station_class, p.status, approximate, 30),
+          className: "fg-station fg-class-" + p.station_class + " fg-status-" + p.status +
+            (approximate ? " fg-approximate" : ""),
+          iconSize: [30, 30],
+          iconAnchor: [15 - shift, 15],
+          popupAnchor: [shift, -14],
+          tooltipAnchor: [shift, -14],
+        });
+        var tip = p.name + " · " + label("station_status", p.status);
+        if (approximate) tip += " · " + S.approximate_tooltip;
+        return L.marker([c[1], c[0]], { icon: icon, title: p.name, alt: p.name, riseOnHover: true })
+          .bindTooltip(tip, { direction: "top" })
+          .bindPopup(stationPopup(p), { maxWidth: 320 });
+      }));
+
+      // Empty layers (a district without township polygons or located stations) stay out
+      // of the layer control rather than offering a switch that shows nothing.
+      if (townshipFeatures.length) {
+        townshipGroup.addTo(map);
+      }
+      boundary.addTo(map);
+      control.addOverlay(boundary, S.layer_boundary);
+      if (townshipFeatures.length) control.addOverlay(townshipGroup, S.layer_townships);
+      if (stationFeatures.length) {
+        stations.addTo(map);
+        control.addOverlay(stations, S.layer_stations);
+      }
+      if (layers[0].features.length) {
+        map.fitBounds(boundary.getBounds(), { padding: [12, 12] });
+      }
+
+      // Township labels only where the township is wide enough on screen to hold them.
+      function placeLabels() {
+        labels.forEach(function (l) {
+          var bounds = l.layer.getBounds();
+          var width = map.latLngToLayerPoint(bounds.getNorthEast()).x -
+            map.latLngToLayerPoint(bounds.getSouthWest()).x;
+          var node = l.tip.getElement();
+          if (node) node.classList.toggle("fg-hidden", width < l.text.length * 13 + 8);
+        });
+      }
+      map.on("zoomend overlayadd", placeLabels);
+      placeLabels();
+      drawLegend(stationFeatures, townshipFeatures, Boolean(cfg.user));
+    }).catch(function (err) {
+      container.appendChild(el("p", { class: "map-error" }, [String(err.message)]));
+    });
+
+    function loadIncidents() {
+      if (!cfg.user) return;
+      getJSON(cfg.api.incidents + "?year=" + encodeURIComponent(year)).then(function (data) {
+        var renderer = L.canvas({ padding: 0.3 });
+        var radius = data.features.length > 1000 ? 2.4 : 3.5;
+        var synthetic = data.features.some(function (f) { return f.properties.synthetic; });
+        var layer = L.geoJSON(data, {
+          pointToLayer: function (f, latlng) {
+            var cat = STYLES.incident_category[f.properties.category];
+            return L.circleMarker(latlng, {
+              renderer: renderer, radius: radius, weight: 0.6, color: "#ffffff",
+              fillColor: cat ? cat.colour : "#757575", fillOpacity: 0.85,
+            });
+          },
+          onEachFeature: function (f, marker) { marker.bindPopup(incidentPopup(f.properties)); },
+        });
+        var wasShown = incidentsLayer === null || map.hasLayer(incidentsLayer);
+        if (incidentsLayer) {
+          control.removeLayer(incidentsLayer);
+          map.removeLayer(incidentsLayer);
+        }
+        incidentsLayer = layer;
+        incidentsName = fill(synthetic ? S.layer_incidents_synthetic : S.layer_incidents, {
+          year: year, n: num(data.features.length, 0),
+        });
+        control.addOverlay(layer, incidentsName);
+        if (wasShown) layer.addTo(map);
+      }).catch(function () { /* not allowed or not available: the layer is simply absent */ });
+    }
+    loadIncidents();
+    return { reloadIncidents: loadIncidents };
+  }
+
+  // --- indicators ---------------------------------------------------------------------------
+
+  var COMPARISON = { le: "≤", ge: "≥", eq: "=", lt: "<", gt: ">" };
+
+  function unitText(unit) {
+    var key = "unit_" + unit;
+    return Object.prototype.hasOwnProperty.call(S, key) ? S[key] : unit || "";
+  }
+
+  function withUnit(value, unit) {
+    if (value === null || value === undefined) return S.none;
+    var u = unitText(unit);
+    if (unit === "percent") return num(value) + "%";
+    if (!u) return num(value);
+    return num(value) + (u.charAt(0) === "/" ? "" : " ") + u;
+  }
+
+  function statusPill(status) {
+    return el("span", { class: "status-pill status-" + status }, [label("indicator_status", status)]);
+  }
+
+  function indicatorTable(plan) {
+    var en = cfg.lang === "en";
+    var rows = plan.indicators.slice().sort(function (a, b) {
+      return a.number - b.number || String(a.id).localeCompare(String(b.id));
+    });
+    var body = el("tbody", {}, []);
+    rows.forEach(function (ind, i) {
+      var category = en ? ind.category_en : ind.category_zh;
+      var tr = el("tr", { class: "status-row status-" + ind.status, "data-status": ind.status, "data-id": ind.id }, []);
+      tr.appendChild(el("td", { class: "num" }, [String(ind.number)]));
+      var previous = i > 0 ? (en ? rows[i - 1].category_en : rows[i - 1].category_zh) : null;
+      if (category !== previous) {
+        var span = 1;
+        while (i + span < rows.length &&
+          (en ? rows[i + span].category_en : rows[i + span].category_zh) === category) span++;
+        tr.appendChild(el("th", { scope: "rowgroup", rowspan: span, class: "category" }, [category]));
+      }
+      tr.appendChild(el("td", { class: "indicator-name" }, [en ? ind.name_en : ind.name_zh]));
+      var target = ind.target === null || ind.target === undefined ? S.none
+        : (COMPARISON[ind.comparison] || "") + withUnit(ind.target, ind.unit);
+      tr.appendChild(el("td", { class: "num", title: ind.target_text || null }, [target]));
+      tr.appendChild(el("td", { class: "num value" }, [withUnit(ind.value, ind.unit)]));
+      var baseline = ind.baseline === null || ind.baseline === undefined ? S.none
+        : (ind.baseline_year ? fill(S.baseline_year, { v: withUnit(ind.baseline, ind.unit), year: ind.baseline_year })
+          : withUnit(ind.baseline, ind.unit));
+      tr.appendChild(el("td", { class: "num" }, [baseline]));
+      tr.appendChild(el("td", { class: "binding" }, [
+        el("span", {}, [S["binding_" + ind.binding] || ind.binding]),
+        el("small", {}, [S["kind_" + ind.kind] || ind.kind]),
+      ]));
+      tr.appendChild(el("td", { class: "status-cell" }, [statusPill(ind.status)]));
+      var explain = [el("span", {}, [S["reason_" + ind.reason] || ind.reason || ""])];
+      var missing = (!en && ind.missing_zh) ? ind.missing_zh : ind.missing;
+      if (missing && missing.length) {
+        explain.push(el("div", { class: "missing" }, [
+          fill(S.missing, { items: missing.join(S.list_sep) }),
+        ]));
+      }
+      var note = en ? ind.note_en : ind.note_zh;
+      if (note) {
+        explain.push(el("details", { class: "note" }, [el("summary", {}, [S.note]), el("p", {}, [note])]));
+      }
+      tr.appendChild(el("td", { class: "explain" }, explain));
+      body.appendChild(tr);
+    });
+    var head = el("thead", {}, [el("tr", {}, [
+      S.col_number, S.col_category, S.col_indicator, S.col_target,
+      fill(S.col_value, { year: year }), S.col_baseline, S.col_binding, S.col_status,
+      S.col_explanation,
+    ].map(function (h) { return el("th", { scope: "col" }, [h]); }))]);
+    return el("div", { class: "table-wrap" }, [
+      el("table", { class: "data-table indicator-table" }, [head, body]),
+    ]);
+  }
+
+  function loadIndicators() {
+    var box = document.getElementById("indicators");
+    if (!box) return;
+    box.setAttribute("aria-busy", "true");
+    getJSON(cfg.api.indicators + "?year=" + encodeURIComponent(year)).then(function (data) {
+      box.textContent = "";
+      var plans = (data && data.plans) || [];
+      if (!plans.length) {
+        box.appendChild(el("p", { class: "muted" }, [S.indicators_none]));
+      }
+      plans.forEach(function (plan) {
+        var counts = {};
+        plan.indicators.forEach(function (i) { counts[i.status] = (counts[i.status] || 0) + 1; });
+        var summary = el("ul", { class: "status-counts" }, Object.keys(STYLES.indicator_status)
+          .filter(function (s) { return counts[s]; })
+          .map(function (s) { return el("li", {}, [statusPill(s), " " + counts[s]]); }));
+        box.appendChild(el("section", { class: "plan", "data-plan": plan.plan_id }, [
+          el("div", { class: "plan-head" }, [
+            el("h3", {}, [cfg.lang === "en" ? plan.title_en : plan.title_zh]),
+            el("span", { class: "muted" }, [fill(S.plan_period, { start: plan.period_start, end: plan.period_end })]),
+            summary,
+          ]),
+          indicatorTable(plan),
+        ]));
+      });
+    }).catch(function () {
+      box.textContent = "";
+      box.appendChild(el("p", { class: "unavailable" }, [S.indicators_unavailable]));
+    }).finally(function () { box.removeAttribute("aria-busy"); });
+  }
+
+  // --- data quality -------------------------------------------------------------------------
+
+  function loadQuality() {
+    var box = document.getElementById("quality");
+    if (!box) return;
+    getJSON(cfg.api.quality).then(function (findings) {
+      box.textContent = "";
+      if (!findings.length) {
+        box.appendChild(el("p", { class: "muted" }, [S.quality_none]));
+        return;
+      }
+      findings.forEach(function (f) {
+        var message = cfg.lang === "en" ? f.message_en || f.message : f.message || f.message_en;
+        var where = fill(S.quality_where, {
+          table: f.table || S.none, column: f.column || S.none,
+          rows: (f.rows && f.rows.length) ? f.rows.join(", ") : S.none,
+        });
+        var children = [
+          el("div", { class: "finding-head" }, [
+            el("span", { class: "severity severity-" + f.severity }, [S["severity_" + f.severity] || f.severity]),
+            el("code", {}, [f.code]),
+          ]),
+          el("p", { class: "finding-message" }, [message]),
+          el("p", { class: "muted small" }, [where]),
+        ];
+        if (f.evidence && Object.keys(f.evidence).length) {
+          children.push(el("details", { class: "evidence" }, [
+            el("summary", {}, [S.evidence]),
+            el("pre", {}, [JSON.stringify(f.evidence, null, 2)]),
+          ]));
+        }
+        box.appendChild(el("article", { class: "finding finding-" + f.severity }, children));
+      });
+    }).catch(function () {
+      box.textContent = "";
+      box.appendChild(el("p", { class: "unavailable" }, [S.quality_unavailable]));
+    });
+  }
+
+  // --- trend chart (inline SVG small multiples) ---------------------------------------------
+
+  function barChart(title, rows, value, decimals, colour) {
+    var W = 560, H = 132, left = 8, right = 8, top = 22, bottom = 22;
+    var values = rows.map(value);
+    var max = Math.max.apply(null, values.map(function (v) { return v || 0; }).concat([0]));
+    var n = rows.length;
+    var slot = (W - left - right) / Math.max(n, 1);
+    var barW = Math.min(46, slot * 0.62);
+    var plotH = H - top - bottom;
+    var chart = svg("svg", {
+      viewBox: "0 0 " + W + " " + H, class: "bar-chart", role: "img",
+      "aria-label": fill(S.chart_aria, { title: title, first: rows[0].year, last: rows[n - 1].year }),
+    });
+    chart.appendChild(svg("line", {
+      x1: left, x2: W - right, y1: top + plotH, y2: top + plotH, class: "axis",
+    }));
+    rows.forEach(function (row, i) {
+      var v = values[i];
+      var h = max > 0 && v ? Math.max(1, (v / max) * plotH) : 0;
+      var x = left + slot * i + (slot - barW) / 2;
+      var y = top + plotH - h;
+      var bar = svg("rect", { x: x, y: y, width: barW, height: h, rx: 2, fill: colour, class: "bar" });
+      bar.appendChild(svg("title", {}, []));
+      bar.firstChild.textContent = row.year + " · " + num(v, decimals);
+      chart.appendChild(bar);
+      var text = svg("text", { x: x + barW / 2, y: y - 5, "text-anchor": "middle", class: "bar-value" });
+      text.textContent = v === null || v === undefined ? S.none : num(v, decimals);
+      chart.appendChild(text);
+      var yearLabel = svg("text", { x: x + barW / 2, y: H - 6, "text-anchor": "middle", class: "bar-year" });
+      yearLabel.textContent = String(row.year);
+      chart.appendChild(yearLabel);
+    });
+    return el("figure", { class: "chart" }, [el("figcaption", {}, [title]), chart]);
+  }
+
+  function drawTrend() {
+    var box = document.getElementById("trend");
+    if (!box || !cfg.annual.length) return;
+    var rows = cfg.annual;
+    box.appendChild(barChart(S.chart_fires, rows, function (r) { return r.fires; }, 0, "#c62828"));
+    box.appendChild(barChart(S.chart_deaths, rows, function (r) { return r.deaths; }, 0, "#4e342e"));
+    box.appendChild(barChart(S.chart_loss, rows, function (r) {
+      return r.loss_yuan === null ? null : r.loss_yuan / 10000;
+    }, 1, "#ef6c00"));
+  }
+
+  // --- wiring -------------------------------------------------------------------------------
+
+  drawUnlocatedSwatches();
+  drawTrend();
+  var mapApi = initMap();
+  loadIndicators();
+  loadQuality();
+
+  var yearSelect = document.getElementById("year-select");
+  if (yearSelect) {
+    yearSelect.addEventListener("change", function () {
+      year = Number(yearSelect.value);
+      var url = new URL(window.location.href);
+      url.searchParams.set("year", String(year));
+      window.history.replaceState(null, "", url.toString());
+      loadIndicators();
+      if (mapApi) mapApi.reloadIncidents();
+    });
+  }
+})();

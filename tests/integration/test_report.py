@@ -1,0 +1,346 @@
+"""``firegrid report``: the plan monitoring-and-evaluation report built from the demo districts
+(SQLite and PostgreSQL), as a reader sees it in the HTML page and the PDF."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+import shutil
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from firegrid.cli.report import report_cmd
+from firegrid.db.session import Database
+from firegrid.report.render import find_cjk_font, render_html
+from firegrid.report.service import Report, build_report
+
+CLOCK = datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+
+runner = CliRunner()
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """firegrid (test harness)."""
+
+    app.command("report")(report_cmd)
+    return app
+
+
+APP = _app()
+
+
+def _squash(text: str) -> str:
+    # The error console may fold long paths at the terminal width: compare without whitespace.
+    return "".join(text.split())
+
+
+def _text(html: str) -> str:
+    """The visible text of a page (tags and SVG charts dropped, entities decoded)."""
+    html = re.sub(r"<svg\b.*?</svg>", " ", html, flags=re.S)
+    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def _section(html: str, ident: str) -> str:
+    start = html.index(f'<section id="{ident}">')
+    return html[start : html.index("</section>", start)]
+
+
+def _report(url: str, code: str, year: int) -> Report:
+    db = Database(url)
+    try:
+        with db.session(actor="test") as s:
+            return build_report(s, code, year, generated_at=CLOCK)
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(scope="module")
+def mentougou(demo_url: str) -> Report:
+    return _report(demo_url, "mentougou", 2025)
+
+
+@pytest.fixture(scope="module")
+def beibei(demo_url: str) -> Report:
+    return _report(demo_url, "beibei", 2020)
+
+
+@pytest.fixture(scope="module")
+def html_zh(mentougou: Report) -> str:
+    return render_html(mentougou, lang="zh")
+
+
+@pytest.fixture(scope="module")
+def html_en(mentougou: Report) -> str:
+    return render_html(mentougou, lang="en")
+
+
+@pytest.fixture(scope="module")
+def pdf(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The Mentougou 2025 PDF, written once per backend through the command."""
+    if find_cjk_font() is None:
+        pytest.skip("no CJK font installed (Debian fonts-noto-cjk): the PDF would show boxes")
+    out = tmp_path_factory.mktemp("pdf") / "mentougou-2025.pdf"
+    result = runner.invoke(
+        APP,
+        [
+            *("report", "--district", "mentougou", "--year", "2025", "--out", str(out)),
+            *("--db", demo_url, "--json"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.stdout)
+
+
+# ------------------------------------------------------------------------------- the data
+
+
+def test_report_data_for_mentougou_2025(mentougou: Report) -> None:
+    assert mentougou.plan_id == "mentougou-2026-2030"
+    assert mentougou.year_before_period  # 2025 is the baseline year of the 2026–2030 plan
+    assert mentougou.status_counts == {"on_track": 2, "at_risk": 2, "missed": 1, "no_data": 16}
+    assert mentougou.years == (2021, 2022, 2023, 2024, 2025)
+    assert [r.fires for r in mentougou.annual_rows] == [122, 116, 93, 113, 104, 548]
+    assert mentougou.provenance.synthetic_incidents == 548
+    assert mentougou.problems[0].id == "mtg-02"  # the binding miss comes first
+    assert mentougou.station_counts == {
+        "existing": 10,
+        "under_construction": 1,
+        "planned": 3,
+        "closed": 0,
+    }
+    assert mentougou.fires_per_10k_indicator is not None
+    assert mentougou.fires_per_10k_indicator.target == 2.4
+
+
+def test_years_after_the_records_are_not_tabulated(demo_url: str) -> None:
+    # 2026–2027 have no records yet: the tables stay on the previous period.
+    report = _report(demo_url, "mentougou", 2027)
+    assert report.years == (2021, 2022, 2023, 2024, 2025)
+    assert not report.year_before_period
+
+
+def test_naive_clock_is_refused(demo_db: Database) -> None:
+    with demo_db.session(actor="t") as s, pytest.raises(ValueError, match="timezone-aware"):
+        build_report(s, "mentougou", 2025, generated_at=datetime(2026, 3, 1))
+
+
+# ------------------------------------------------------------------------------- HTML, zh
+
+
+def test_html_shows_title_year_and_clock(html_zh: str) -> None:
+    text = _text(html_zh)
+    assert "北京市门头沟区“十五五”时期消防事业发展建设规划实施监测评估报告" in text
+    assert "2025年度" in text
+    assert "2026-03-01 09:30+08:00" in text
+    assert '<html lang="zh-CN">' in html_zh
+
+
+def test_html_indicator_table(html_zh: str) -> None:
+    table = _text(_section(html_zh, "indicators"))
+    for name in ("十万人口（常住人口）年火灾死亡率", "万人火灾事故发生率", "消防救援站建设数量"):
+        assert name in table
+    for word in ("达标", "预警", "未达标", "缺数据", "约束性", "预期性", "火灾形势", "基础设施"):
+        assert word in table
+    assert "≤2.4" in table and "2.63" in table  # target as printed, value computed
+    assert "年均0.15（2025年）" in table  # baseline with its year
+    # no_data rows say what is missing
+    assert "104起火灾记录中104起缺少“建筑火灾”标记" in table
+    # the status cell is coloured (the dashboard's traffic lights)
+    assert re.search(r'class="status missed" style="background: #c62828"', html_zh)
+
+
+def test_html_summary_counts(html_zh: str) -> None:
+    summary = _text(_section(html_zh, "summary"))
+    assert "达标2项，预警2项，未达标1项，缺数据16项" in summary
+
+
+def test_html_annual_table_matches_the_plan(html_zh: str) -> None:
+    stats = _section(html_zh, "statistics")
+    cells = re.findall(r'<td class="num">([^<]*)</td>', stats)
+    for figure in ("122", "116", "93", "113", "104", "548"):
+        assert figure in cells
+    assert "10,501,052.84" in cells  # direct loss in yuan
+    assert "39.6" in cells  # resident population in 万人
+    text = _text(stats)
+    assert "合计/年均" in text and "2021—2025年火灾情况统计" in text
+    assert "只有火灾类警情" in text  # no calls-by-category table for fire-only records
+
+
+def test_html_quality_findings_and_recommendations(html_zh: str) -> None:
+    quality = _text(_section(html_zh, "quality"))
+    assert "直接财产损失列标注单位为“万元”，但数值量级为“元”" in quality
+    assert "十万人口火灾死亡率印有“%”符号" in quality
+    assert quality.count("错误") >= 2
+    problems = _text(_section(html_zh, "problems"))
+    # built from the computed values, nothing invented
+    assert "【未达标·约束性】万人火灾事故发生率：2025年为2.63，目标≤2.4。" in problems
+    assert "万人常住人口拥有消防员：2025年为7.3，目标≥7.0" in problems
+    assert "16项指标因缺少记录无法评估" in problems
+    assert "直接财产损失列标注单位" in problems
+
+
+def test_html_stations_by_status(html_zh: str) -> None:
+    stations = _text(_section(html_zh, "stations"))
+    assert "已建10个，在建1个，规划3个" in stations
+    assert re.search(r"军庄消防救援站\s+一级普通消防站\s+在建", stations)
+    assert re.search(r"小园消防救援站\s+一级普通消防站\s+规划\s+2030", stations)
+
+
+def test_html_says_the_incidents_are_synthetic(html_zh: str) -> None:
+    banner = _text(html_zh[: html_zh.index('<section id="summary">')])
+    assert "本报告使用的548条记录为合成数据" in banner
+    prov = _text(_section(html_zh, "provenance"))
+    assert "548条警情记录中有548条为合成记录" in prov
+    assert "门头沟规划 表1" in prov  # where the population figures come from
+
+
+def test_html_is_self_contained(html_zh: str, html_en: str) -> None:
+    for page in (html_zh, html_en):
+        refs = re.findall(r'\b(?:src|href)\s*=\s*"([^"]*)"', page)
+        assert all(r.startswith("#") for r in refs), refs  # only in-page SVG glyph references
+        assert "http://" not in page and "https://" not in page
+        assert "<link" not in page and "<script" not in page and "<img" not in page
+        assert page.count("<svg") == 3  # fires, deaths, fires per 10k (no other calls)
+        ids = re.findall(r'\bid="([^"]+)"', page)
+        assert len(ids) == len(set(ids))  # several inline SVGs, no clashing ids
+
+
+def test_charts_carry_chinese_labels_and_the_target(html_zh: str) -> None:
+    charts = _section(html_zh, "charts")
+    assert "<!-- 历年火灾起数（起） -->" in charts
+    assert "<!-- 规划目标 ≤2.4（mtg-02） -->" in charts
+    assert "NotoSansCJK" in charts or find_cjk_font() is None
+
+
+# ------------------------------------------------------------------------------- HTML, en
+
+
+def test_english_report(html_en: str) -> None:
+    text = _text(html_en)
+    assert "Annual fire deaths per 100,000" in text
+    assert "Monitoring and evaluation report" in text
+    for word in ("On track", "At risk", "Missed", "No data", "Binding", "Expected"):
+        assert word in text
+    assert "The direct-loss column is headed 万元" in text  # the finding's English message
+    assert "548 of the 548 incident records used in this report are synthetic" in text
+    # none of the Chinese interface strings leaks into the English page
+    for zh in ("目标指标完成进度", "突出问题及对策建议", "数据来源说明", "合计/年均", "缺少："):
+        assert zh not in text
+    statuses = set(re.findall(r'<td class="status [a-z_]+" [^>]*>([^<]+)</td>', html_en))
+    assert statuses == {"On track", "At risk", "Missed", "No data"}
+    assert '<html lang="en">' in html_en
+
+
+# ---------------------------------------------------------------------------- Beibei 2020
+
+
+def test_beibei_tables_calls_and_derived_population(beibei: Report) -> None:
+    assert beibei.years == (2016, 2017, 2018, 2019, 2020)
+    page = render_html(beibei, lang="zh")
+    stats = _section(page, "statistics")
+    cells = re.findall(r'<td class="num">([^<]*)</td>', stats)
+    for figure in ("751", "720", "709", "795", "745", "3720", "13949", "8223", "1845", "161"):
+        assert figure in cells
+    assert "83.33*" in cells  # derived population, marked
+    assert "表2 2016—2020年接警出动分类统计" in _text(stats)
+    assert page.count("<svg") == 4  # + calls by category, stacked
+    prov = _text(_section(page, "provenance"))
+    assert "推算值（由规划自身指标反推，非统计公布数字）" in prov
+    assert "derived: 5 stations ÷ 0.6 per 100k" in prov
+    assert "13949条警情记录中有13949条为合成记录" in prov
+
+
+# ----------------------------------------------------------------------------------- PDF
+
+
+def test_pdf_embeds_the_cjk_font_and_reads_back(pdf: tuple[Path, dict[str, Any]]) -> None:
+    out, info = pdf
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert info["out"] == str(out) and info["format"] == "pdf"
+    assert info["pages"] >= 3
+    assert info["indicators"] == {"on_track": 2, "at_risk": 2, "missed": 1, "no_data": 16}
+    assert info["findings"] == 2
+    if not (shutil.which("pdffonts") and shutil.which("pdftotext")):
+        pytest.skip("poppler-utils (pdffonts, pdftotext) not installed: cannot inspect the PDF")
+    fonts = subprocess.run(
+        ["pdffonts", str(out)], capture_output=True, text=True, check=True
+    ).stdout
+    cjk = [ln for ln in fonts.splitlines() if re.search(r"CJK|SourceHan|WenQuanYi", ln)]
+    assert cjk, fonts
+    assert all(ln.split()[-5] == "yes" for ln in cjk), fonts  # the "emb" column
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "门头沟" in text and "548" in text
+    assert "十万人口（常住人口）年火灾死亡率" in text.replace(" ", "")
+    pages = info["pages"]
+    assert f"第{pages}页/共{pages}页" in text.replace(" ", "")  # page numbers
+
+
+# ----------------------------------------------------------------------------------- CLI
+
+
+def test_bad_suffix_is_refused(demo_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.docx"
+    result = runner.invoke(
+        APP, ["report", "--district", "mentougou", "--year", "2025", "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "'.docx'" in result.stderr and ".html, .pdf" in result.stderr
+    assert not out.exists()
+
+
+def test_existing_file_is_not_overwritten(demo_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    out.write_text("keep me", encoding="utf-8")
+    args = ["report", "--district", "beibei", "--year", "2020", "--out", str(out)]
+    args += ["--db", demo_url]
+    result = runner.invoke(APP, args)
+    assert result.exit_code == 2
+    assert _squash(f"{out} already exists; pass --overwrite") in _squash(result.stderr)
+    assert out.read_text(encoding="utf-8") == "keep me"
+
+    result = runner.invoke(APP, [*args, "--overwrite", "--lang", "en", "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["pages"] is None and info["findings"] == 1
+    assert info["indicators"] == {"on_track": 1, "at_risk": 1, "missed": 0, "no_data": 5}
+    assert "Fire and rescue stations per 100,000" in out.read_text(encoding="utf-8")
+
+
+def test_unknown_district_and_language(demo_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    base = ["report", "--year", "2025", "--out", str(out), "--db", demo_url]
+    result = runner.invoke(APP, [*base, "--district", "nowhere"])
+    assert result.exit_code == 2
+    assert "no district 'nowhere'" in result.stderr
+    result = runner.invoke(APP, [*base, "--district", "mentougou", "--lang", "fr"])
+    assert result.exit_code == 2
+    assert "--lang must be zh or en, got 'fr'" in result.stderr
+    assert not out.exists()
+
+
+def test_missing_cjk_font_is_a_clear_warning(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("firegrid.report.render.find_cjk_font", lambda: None)
+    out = tmp_path / "r.html"
+    args = ["report", "--district", "mentougou", "--year", "2025", "--out", str(out)]
+    result = runner.invoke(APP, [*args, "--db", demo_url])
+    assert result.exit_code == 0, result.output
+    assert "no CJK font found" in " ".join(result.stderr.split())
+    assert "fonts-noto-cjk" in result.stderr
+    assert out.exists()
