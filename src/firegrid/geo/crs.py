@@ -49,6 +49,7 @@ __all__ = [
     "from_wgs84",
     "geodesic_distance_m",
     "length_m",
+    "local_metric_crs",
     "metric_crs_for",
     "parse_crs",
     "to_wgs84",
@@ -570,11 +571,29 @@ def metric_crs_for(lon: float, lat: float, *, kind: str = "cgcs2000_gk3") -> str
     )
 
 
+def local_metric_crs(lon: npt.ArrayLike, lat: npt.ArrayLike) -> str:
+    """The metric CRS firegrid computes in for data around these WGS84 points.
+
+    The CGCS2000 3-degree Gauss–Krüger zone of the points' centre when it lies between 73.5°E and
+    136.5°E (the national convention), otherwise the WGS84 UTM zone (e.g. Toronto: EPSG:32617).
+
+    Raises
+    ------
+    InvalidInputError
+        If there are no points or the centre is not a valid WGS84 position.
+    """
+    x = np.asarray(lon, dtype=np.float64).ravel()
+    y = np.asarray(lat, dtype=np.float64).ravel()
+    if x.size == 0 or x.shape != y.shape:
+        raise InvalidInputError("need at least one point (lon and lat of equal length)")
+    cx, cy = float(np.mean(x)), float(np.mean(y))
+    kind = "cgcs2000_gk3" if _GK3_FIRST_CM - 1.5 <= cx < _GK3_LAST_CM + 1.5 else "utm"
+    return metric_crs_for(cx, cy, kind=kind)
+
+
 def _metric_crs_at_centroid(geom: BaseGeometry) -> str:
     c = geom.centroid
-    gk_lon_range = (_GK3_FIRST_CM - 1.5, _GK3_LAST_CM + 1.5)
-    kind = "cgcs2000_gk3" if gk_lon_range[0] <= c.x < gk_lon_range[1] else "utm"
-    return metric_crs_for(c.x, c.y, kind=kind)
+    return local_metric_crs([c.x], [c.y])
 
 
 def area_km2(geom_wgs84: BaseGeometry) -> float:
