@@ -11,9 +11,11 @@ from firegrid.cli import db as db_cli
 from firegrid.cli import demo as demo_cli
 from firegrid.cli import geo as geo_cli
 from firegrid.cli import imports as imports_cli
+from firegrid.cli import network as network_cli
 from firegrid.cli import stats as stats_cli
 from firegrid.cli import users as users_cli
 from firegrid.cli.common import DbOption, handle_errors, open_db
+from firegrid.cli.coverage import coverage_cmd, route_cmd
 from firegrid.cli.indicators import indicators_cmd
 from firegrid.cli.quality import quality_cmd
 from firegrid.cli.report import report_cmd
@@ -28,10 +30,13 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(demo_cli.app, name="demo")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(imports_cli.app, name="import")
+app.add_typer(network_cli.app, name="network")
 app.add_typer(stats_cli.app, name="stats")
 app.command("quality")(quality_cmd)
 app.command("indicators")(indicators_cmd)
 app.command("report")(report_cmd)
+app.command("route")(route_cmd)
+app.command("coverage")(coverage_cmd)
 app.add_typer(users_cli.app, name="user")
 
 
