@@ -178,3 +178,37 @@ def test_export_and_cli(monaco: Database, db_url: str, tmp_path: Path) -> None:
     r = runner.invoke(app, ["route", "--from", "abc", "--to", "7.43,43.733"])
     assert r.exit_code == 2 and "LON,LAT" in r.stderr
     assert np.isfinite(g.time_light_s).all()
+
+
+def test_hydrant_gaps_along_roads_and_radius(monaco: Database, tmp_path: Path) -> None:
+    from firegrid.coverage.service import hydrant_analysis
+    from firegrid.geo.crs import geodesic_distance_m
+    from firegrid.imports.service import run_import
+
+    with monaco.session(actor="t") as s, pytest.raises(InvalidInputError, match="no in-service"):
+        hydrant_analysis(s, "mc", network="mc")
+    csv = tmp_path / "h.csv"
+    csv.write_text(
+        "code,kind,status,lon,lat\nH1,hydrant,in_service,7.4230,43.7352\n"
+        "H2,hydrant,faulty,7.4280,43.7396\n",
+        encoding="utf-8",
+    )
+    assert run_import(monaco, "water", csv, district_code="mc", actor="t", crs="wgs84").written
+    with monaco.session(actor="t") as s:
+        one = hydrant_analysis(s, "mc", network="mc")
+        approx = hydrant_analysis(s, "mc")
+    assert one["hydrants_in_service"] == 1  # the faulty one does not count
+    assert 0 < one["share_road"] < 0.05 and one["gap_km"] > 100
+    # Radius rule, checked independently: only 'Port' (≈ 22 m from H1) is within 150 m.
+    d = {
+        n: float(geodesic_distance_m(7.4230, 43.7352, lon, lat))
+        for n, lon, lat in [
+            ("Port", 7.4230, 43.7350),
+            ("Casino", 7.4280, 43.7395),
+            ("Larvotto", 7.4340, 43.7460),
+        ]
+    }
+    assert d["Port"] < 150 < min(d["Casino"], d["Larvotto"])
+    assert sorted(p["label"] for p in one["uncovered"]) == ["Casino", "Larvotto"]
+    assert sorted(p["label"] for p in approx["uncovered"]) == ["Casino", "Larvotto"]
+    assert approx["approximate"] is True and approx["share_road"] is None

@@ -16,6 +16,7 @@ from firegrid.cli import stats as stats_cli
 from firegrid.cli import users as users_cli
 from firegrid.cli.common import DbOption, handle_errors, open_db
 from firegrid.cli.coverage import coverage_cmd, route_cmd
+from firegrid.cli.hydrants import hydrants_cmd
 from firegrid.cli.indicators import indicators_cmd
 from firegrid.cli.quality import quality_cmd
 from firegrid.cli.report import report_cmd
@@ -37,6 +38,7 @@ app.command("indicators")(indicators_cmd)
 app.command("report")(report_cmd)
 app.command("route")(route_cmd)
 app.command("coverage")(coverage_cmd)
+app.command("hydrants")(hydrants_cmd)
 app.add_typer(users_cli.app, name="user")
 
 

@@ -162,11 +162,30 @@ class RoadGraph:
             cache[key] = sp.csr_array((c, (t, h)), shape=(self.n_nodes, self.n_nodes))
         return cache[key]
 
+    def undirected_by_length(self) -> RoadGraph:
+        """The same nodes with every edge usable both ways and weighted by its length in
+        metres (as ``time_light_s``): distances for hoses and people on foot, who ignore
+        one-way rules. Heavy times stay ``inf`` (not meaningful here)."""
+        t, h = self.tail, self.head.astype(np.int64)
+        both_len = np.concatenate([self.length_m, self.length_m])
+        return RoadGraph.from_edges(
+            np.concatenate([t, h]),
+            np.concatenate([h, t]),
+            length_m=both_len,
+            time_light_s=both_len,
+            time_heavy_s=np.full(len(both_len), np.inf),
+            road_class=np.concatenate([self.road_class, self.road_class]),
+            lon=self.lon,
+            lat=self.lat,
+            class_names=self.class_names,
+        )
+
     def road_km(self, mask: npt.NDArray[np.bool_] | None = None) -> float:
         """Length of road in km counting each street once (a two-way street's two directed
         edges count once); ``mask`` selects edges."""
-        return float(self.undirected_length_m()[mask if mask is not None else slice(None)].sum()
-                     / 1000.0)
+        return float(
+            self.undirected_length_m()[mask if mask is not None else slice(None)].sum() / 1000.0
+        )
 
     def undirected_length_m(self) -> F64:
         """Per edge: its length if it represents the street, 0 for the reverse twin of a
