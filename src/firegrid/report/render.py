@@ -10,33 +10,45 @@ embedded.
 
 from __future__ import annotations
 
-import base64
 import os
 import re
-import string
 import subprocess
 import tempfile
-import tomllib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Any, Final, Literal, cast
+from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from matplotlib import font_manager
 
 from firegrid import __version__
-from firegrid.errors import ConfigurationError, ConflictError, InvalidInputError
+from firegrid.errors import ConflictError, InvalidInputError
 from firegrid.indicators.kernels import StatusCode
-from firegrid.report.charts import ChartFont, ChartSize, bar_chart, line_chart, stacked_bar_chart
-from firegrid.report.service import IndicatorRow, Report
-from firegrid.statistics.service import AnnualRow, CallsRow
+from firegrid.report._figures import _charts
+from firegrid.report._strings import (
+    STRINGS,
+    Lang,
+    _baseline,
+    _call_cells,
+    _explanation,
+    _loss,
+    _problem_lines,
+    _rate,
+    _target,
+    _value,
+    _wan,
+    parse_lang,
+    t,
+)
+from firegrid.report.charts import ChartFont
+from firegrid.report.service import Report
+from firegrid.statistics.service import AnnualRow
 from firegrid.types import IncidentCategory, StationClass, StationStatus
-from firegrid.web.legend import INCIDENT_COLOURS, INDICATOR_STATUS_COLOURS
+from firegrid.web.legend import INDICATOR_STATUS_COLOURS
 
 __all__ = [
     "CJK_FAMILIES",
@@ -54,7 +66,6 @@ __all__ = [
     "write_report",
 ]
 
-Lang = Literal["zh", "en"]
 #: Output suffix → format.
 FORMATS: Final[dict[str, str]] = {".html": "html", ".pdf": "pdf"}
 #: CJK families to look for, best first (Simplified-Chinese faces of the Debian packages).
@@ -67,38 +78,6 @@ CJK_FAMILIES: Final[tuple[str, ...]] = (
     "WenQuanYi Micro Hei",
     "AR PL UMing CN",
 )
-
-_STRINGS_FILE = "strings.toml"
-
-
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-
-
-def _load_strings() -> dict[str, tuple[str, str]]:
-    """Read ``templates/strings.toml``; every key needs ``zh`` and ``en`` with equal fields."""
-    source = f"firegrid/report/templates/{_STRINGS_FILE}"
-    raw = tomllib.loads(
-        resources.files("firegrid.report").joinpath("templates", _STRINGS_FILE).read_text("utf-8")
-    )
-    table: dict[str, tuple[str, str]] = {}
-    for key, entry in raw.items():
-        if not isinstance(entry, dict) or set(entry) != {"zh", "en"}:
-            raise ConfigurationError(f"{source}: [{key}] must hold exactly zh and en")
-        zh, en = entry["zh"], entry["en"]
-        if not isinstance(zh, str) or not isinstance(en, str):
-            raise ConfigurationError(f"{source}: [{key}] zh and en must be strings")
-        if _placeholders(zh) != _placeholders(en):
-            raise ConfigurationError(
-                f"{source}: [{key}] placeholders differ: zh {sorted(_placeholders(zh))}, "
-                f"en {sorted(_placeholders(en))}"
-            )
-        table[key] = (zh, en)
-    return table
-
-
-#: ``{key: (zh, en)}`` from ``templates/strings.toml``; placeholders are filled by :func:`t`.
-STRINGS: Final[dict[str, tuple[str, str]]] = _load_strings()
 
 _SENTINEL_PAGE = "\x00page\x00"
 _SENTINEL_PAGES = "\x00pages\x00"
@@ -117,20 +96,6 @@ class RenderedReport:
     size_bytes: int
     #: Number of pages (PDF only).
     pages: int | None = None
-
-
-def parse_lang(lang: str) -> Lang:
-    """``zh`` or ``en``; anything else is an InvalidInputError."""
-    if lang not in ("zh", "en"):
-        raise InvalidInputError(f"--lang must be zh or en, got {lang!r}")
-    return cast(Lang, lang)
-
-
-def t(key: str, lang: Lang, **values: object) -> str:
-    """The string ``key`` in ``lang`` with its placeholders filled."""
-    zh, en = STRINGS[key]
-    text = en if lang == "en" else zh
-    return text.format(**values) if values else text
 
 
 # ------------------------------------------------------------------------------------ fonts
@@ -181,246 +146,6 @@ def _font_or_warn() -> ChartFont | None:
             stacklevel=3,
         )
     return font
-
-
-# ----------------------------------------------------------------------------- formatting
-
-
-def _num(v: float | None, lang: Lang) -> str:
-    if v is None:
-        return t("none", lang)
-    if float(v).is_integer():
-        return f"{int(v):,}" if abs(v) >= 10_000 else str(int(v))
-    if abs(v) >= 10_000:
-        return f"{v:,.2f}"
-    return f"{v:.4f}".rstrip("0").rstrip(".")
-
-
-def _value(row: IndicatorRow, lang: Lang) -> str:
-    text = _num(row.value, lang)
-    return text + "%" if row.value is not None and row.unit == "percent" else text
-
-
-def _target(row: IndicatorRow, lang: Lang) -> str:
-    if row.target_text:
-        return row.target_text
-    return _num(row.target, lang) + ("%" if row.unit == "percent" else "")
-
-
-def _baseline(row: IndicatorRow, lang: Lang) -> str:
-    if row.baseline is None and not row.baseline_text:
-        return t("none", lang)
-    text = row.baseline_text or _num(row.baseline, lang)
-    if row.baseline_year is None:
-        return text
-    return t("baseline_year", lang, v=text, year=row.baseline_year)
-
-
-def _pct(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.0f}"
-
-
-def _explanation(row: IndicatorRow, lang: Lang) -> str:
-    if row.status == StatusCode.NO_DATA.value:
-        items = row.missing if lang == "en" else row.missing_zh
-        return t("missing", lang) + t("list_sep", lang).join(items)
-    text = t(f"reason_{row.reason}", lang)
-    if row.kind == "cumulative" and row.progress is not None:
-        text += t("list_sep", lang) + t(
-            "progress", lang, p=_pct(row.progress), e=_pct(row.expected_share)
-        )
-    return text
-
-
-def _loss(v: float | None, lang: Lang) -> str:
-    return t("none", lang) if v is None else f"{v:,.2f}"
-
-
-def _rate(v: float | None, lang: Lang) -> str:
-    return t("none", lang) if v is None else f"{v:.2f}"
-
-
-def _wan(persons: int | None, lang: Lang) -> str:
-    if persons is None:
-        return t("none", lang)
-    return f"{persons / 10_000:.2f}".rstrip("0").rstrip(".")
-
-
-def _call_cells(row: CallsRow) -> list[int]:
-    """All calls, then one count per category in the enum's order (the table's columns)."""
-    return [row.total, *(int(getattr(row, cat.value)) for cat in IncidentCategory)]
-
-
-def _problem_lines(report: Report, lang: Lang) -> list[str]:
-    lines: list[str] = []
-    for row in report.problems:
-        head = t(
-            "problem_head",
-            lang,
-            status=t(f"status_{row.status}", lang),
-            binding=t(f"binding_{row.binding}", lang),
-            name=row.name_en if lang == "en" else row.name_zh,
-            year=report.year,
-            value=_value(row, lang),
-            target=_target(row, lang),
-        )
-        key = f"advice_{row.reason}"
-        advice = t(
-            key if key in STRINGS else "advice_default",
-            lang,
-            band=_num(row.warning_band * 100, lang),
-            p=_pct(row.progress),
-            e=_pct(row.expected_share),
-            deadline=row.deadline,
-        )
-        lines.append(head + advice)
-    no_data = report.no_data
-    if no_data:
-        modules = sorted({m for r in no_data for m in r.fed_by})
-        names = [t(f"module_{m}", lang) if f"module_{m}" in STRINGS else m for m in modules]
-        lines.append(
-            t(
-                "problem_no_data",
-                lang,
-                n=len(no_data),
-                numbers=t("enum_sep", lang).join(str(r.number) for r in no_data),
-                modules=t("problem_no_data_modules", lang, modules=t("enum_sep", lang).join(names))
-                if names
-                else "",
-            )
-        )
-    for f in report.findings:
-        lines.append(
-            t(
-                "problem_finding",
-                lang,
-                severity=t(f"severity_{f.severity}", lang),
-                message=f.message_en if lang == "en" else f.message,
-            )
-        )
-    return lines or [t("problems_none", lang)]
-
-
-# --------------------------------------------------------------------------------- charts
-
-
-_SVG_HEAD_RE = re.compile(r"^.*?(?=<svg\b)", re.S)
-_METADATA_RE = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
-_XMLNS_RE = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
-
-
-def _inline_svg(svg: bytes) -> Markup:
-    """An SVG document as an element to inline in HTML5 (no prolog, namespaces or metadata).
-
-    The HTML parser puts ``<svg>`` in the SVG namespace by itself; dropping the ``xmlns`` URIs
-    keeps the page free of any ``http`` reference. ``xlink:href`` becomes SVG 2's ``href``.
-    """
-    text = _SVG_HEAD_RE.sub("", svg.decode("utf-8"), count=1)
-    text = _METADATA_RE.sub("", text)
-    text = _XMLNS_RE.sub("", text)
-    text = text.replace("xlink:href=", "href=")
-    return Markup(text)  # made by matplotlib from our own data
-
-
-@dataclass(frozen=True)
-class _Chart:
-    title: str
-    #: Inlined in the HTML page.
-    svg: Markup
-    #: The same SVG as a ``data:`` URI: WeasyPrint renders it as an image, without reading
-    #: the SVG's ``style`` attributes as HTML CSS.
-    data_uri: str
-
-
-def _charts(report: Report, lang: Lang, font: ChartFont | None) -> tuple[list[_Chart], list[str]]:
-    """The trend charts, and notes on the charts that cannot be drawn."""
-    with warnings.catch_warnings():
-        if font is None:
-            # Already said once (MissingFontWarning); not once per missing glyph.
-            warnings.filterwarnings("ignore", "Glyph .* missing from", UserWarning)
-        return _draw_charts(report, lang, font)
-
-
-def _draw_charts(
-    report: Report, lang: Lang, font: ChartFont | None
-) -> tuple[list[_Chart], list[str]]:
-    years = [r for r in report.annual_rows if r.year is not None]
-    calls = [r for r in report.calls_rows if r.year is not None]
-    recorded = [(a, c) for a, c in zip(years, calls, strict=True) if c.total > 0]
-    if not recorded:
-        first, last = report.years[0], report.years[-1]
-        return [], [t("chart_records_none", lang, first=first, last=last)]
-    labels = [str(a.year) for a, _ in recorded]
-    size = ChartSize(width_in=4.6, height_in=3.0)
-    out: list[_Chart] = []
-    notes: list[str] = []
-
-    def add(key: str, svg: bytes) -> None:
-        uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-        out.append(_Chart(t(key, lang), _inline_svg(svg), uri))
-
-    add(
-        "chart_fires",
-        bar_chart(
-            labels,
-            [a.fires for a, _ in recorded],
-            title=t("chart_fires", lang),
-            font=font,
-            size=size,
-            colour=INCIDENT_COLOURS[IncidentCategory.FIRE],
-            id_prefix="c1-",
-        ),
-    )
-    add(
-        "chart_deaths",
-        bar_chart(
-            labels,
-            [a.deaths for a, _ in recorded],
-            title=t("chart_deaths", lang),
-            font=font,
-            size=size,
-            colour="#4e342e",
-            id_prefix="c2-",
-        ),
-    )
-    rates = [a.fires_per_10k for a, _ in recorded]
-    if any(r is not None for r in rates):
-        ind = report.fires_per_10k_indicator
-        add(
-            "chart_rate",
-            line_chart(
-                labels,
-                rates,
-                title=t("chart_rate", lang),
-                series_label=t("chart_rate_series", lang),
-                target=ind.target if ind is not None else None,
-                target_label=t("chart_rate_target", lang, target=_target(ind, lang), id=ind.id)
-                if ind is not None
-                else "",
-                font=font,
-                size=size,
-                id_prefix="c3-",
-            ),
-        )
-    else:
-        notes.append(t("chart_rate_none", lang))
-    if report.has_other_calls:
-        series = [
-            (cat.label(lang), [float(getattr(c, cat.value)) for _, c in recorded], colour)
-            for cat, colour in INCIDENT_COLOURS.items()
-        ]
-        add(
-            "chart_calls",
-            stacked_bar_chart(
-                labels,
-                series,
-                title=t("chart_calls", lang),
-                font=font,
-                size=size,
-                id_prefix="c4-",
-            ),
-        )
-    return out, notes
 
 
 # ------------------------------------------------------------------------------- template
