@@ -43,6 +43,15 @@ class Vehicle(StrEnum):
     LIGHT = "light"
     HEAVY = "heavy"
 
+    @classmethod
+    def parse(cls, vehicle: Vehicle | str) -> Vehicle:
+        """The vehicle named, or InvalidInputError listing the accepted names."""
+        try:
+            return cls(vehicle)
+        except ValueError:
+            accepted = ", ".join(v.value for v in cls)
+            raise InvalidInputError(f"unknown vehicle {vehicle!r}; accepted: {accepted}") from None
+
 
 @dataclass(frozen=True, eq=False)
 class RoadGraph:

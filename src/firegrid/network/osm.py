@@ -62,6 +62,7 @@ import osmium.filter
 from shapely.geometry.base import BaseGeometry
 
 from firegrid.errors import InvalidInputError
+from firegrid.geo.io import existing_file
 from firegrid.network.build import (
     BuildResult,
     NodeTable,
@@ -234,15 +235,7 @@ def _check_file(path: str | Path) -> tuple[Path, str]:
         raise InvalidInputError(
             f"{p}: unsupported OSM file type; supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
-    if not p.exists():
-        raise InvalidInputError(f"{p}: no such file")
-    if not p.is_file():
-        raise InvalidInputError(f"{p}: is not a file")
-    if p.stat().st_size == 0:
-        raise InvalidInputError(f"{p}: file is empty")
-    if not os.access(p, os.R_OK):
-        raise InvalidInputError(f"{p}: file is not readable")
-    return p, fmt
+    return existing_file(p), fmt
 
 
 # --------------------------------------------------------------------------- progress

@@ -191,11 +191,7 @@ _tree_cache: weakref.WeakKeyDictionary[RoadGraph, dict[Vehicle | None, _SegmentI
 
 
 def _vehicle(vehicle: Vehicle | str) -> Vehicle:
-    try:
-        return Vehicle(vehicle)
-    except ValueError:
-        accepted = ", ".join(v.value for v in Vehicle)
-        raise InvalidInputError(f"unknown vehicle {vehicle!r}; accepted: {accepted}") from None
+    return Vehicle.parse(vehicle)
 
 
 def _pairs(graph: RoadGraph, vehicle: Vehicle) -> _PairIndex:

@@ -8,7 +8,7 @@ and :func:`write_features`, and the rules for which CRS a file is read in live i
 :mod:`~firegrid.geo.io._vector`; CSV points and tables in :mod:`~firegrid.geo.io._csv`.
 """
 
-from firegrid.geo.io._common import Feature
+from firegrid.geo.io._common import Feature, existing_file
 from firegrid.geo.io._csv import (
     CsvPoints,
     CsvTable,
@@ -22,6 +22,7 @@ __all__ = [
     "CsvPoints",
     "CsvTable",
     "Feature",
+    "existing_file",
     "parse_csv_points",
     "read_csv_points",
     "read_csv_table",

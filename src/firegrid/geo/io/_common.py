@@ -3,6 +3,7 @@ CRS names stored under a WGS84 label, and small file and property helpers."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,8 @@ class Feature:
     row: int
 
 
-def _existing_file(path: str | Path) -> Path:
+def existing_file(path: str | Path) -> Path:
+    """``path`` as a Path if it is a non-empty, readable file; InvalidInputError naming it."""
     p = Path(path)
     if not p.exists():
         raise InvalidInputError(f"{p}: no such file")
@@ -45,6 +47,8 @@ def _existing_file(path: str | Path) -> Path:
         raise InvalidInputError(f"{p}: is not a file")
     if p.stat().st_size == 0:
         raise InvalidInputError(f"{p}: file is empty")
+    if not os.access(p, os.R_OK):
+        raise InvalidInputError(f"{p}: file is not readable")
     return p
 
 

@@ -23,9 +23,9 @@ from firegrid.geo.io._common import (
     _SHIFTED,
     _WGS84_LABELS,
     Feature,
-    _existing_file,
     _field_names,
     _text,
+    existing_file,
 )
 
 
@@ -87,7 +87,7 @@ def read_csv_points(
         coordinate column missing from the header (whole-file problems; the message names the
         path).
     """
-    p = _existing_file(path)
+    p = existing_file(path)
     return parse_csv_points(
         p.read_bytes(), crs=crs, lon_field=lon_field, lat_field=lat_field, source=str(p)
     )

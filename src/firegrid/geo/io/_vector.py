@@ -37,9 +37,9 @@ from firegrid.geo.io._common import (
     _SHIFTED,
     _WGS84_LABELS,
     Feature,
-    _existing_file,
     _field_names,
     _text,
+    existing_file,
 )
 from firegrid.geo.io._csv import _write_csv, read_csv_points
 
@@ -96,7 +96,7 @@ def read_features(
         Some records have no geometry or coordinates that cannot be valid WGS84; it lists every
         such record (1-based row, field, reason).
     """
-    p = _existing_file(path)
+    p = existing_file(path)
     suffix = p.suffix.lower()
     if suffix == ".csv":
         if crs is None:

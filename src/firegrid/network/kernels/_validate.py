@@ -15,11 +15,7 @@ I64 = npt.NDArray[np.int64]
 
 
 def _vehicle(vehicle: Vehicle | str) -> Vehicle:
-    try:
-        return Vehicle(vehicle)
-    except ValueError:
-        accepted = ", ".join(v.value for v in Vehicle)
-        raise InvalidInputError(f"unknown vehicle {vehicle!r}; accepted: {accepted}") from None
+    return Vehicle.parse(vehicle)
 
 
 def _limit(cutoff_s: float | None) -> float:
