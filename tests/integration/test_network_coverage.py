@@ -212,3 +212,14 @@ def test_hydrant_gaps_along_roads_and_radius(monaco: Database, tmp_path: Path) -
     assert sorted(p["label"] for p in one["uncovered"]) == ["Casino", "Larvotto"]
     assert sorted(p["label"] for p in approx["uncovered"]) == ["Casino", "Larvotto"]
     assert approx["approximate"] is True and approx["share_road"] is None
+
+
+def test_road_coverage_counts_only_the_district(monaco: Database, tmp_path: Path) -> None:
+    from firegrid.coverage.service import CoverageRequest, coverage_analysis
+
+    req = CoverageRequest(district_code="mc", network="mc", stations_csv=tmp_path / "st.csv")
+    with monaco.session(actor="t") as s:
+        result = coverage_analysis(s, req)
+        whole = load_network(s, "mc").graph.road_km()
+    # The Monaco extract reaches into France; the test district is a 7.8 km² box inside it.
+    assert 0 < result["road_km"] < whole

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from firegrid import __version__
 from firegrid.accounts.router import router as accounts_router
 from firegrid.api.errors import install_error_handlers
+from firegrid.coverage.router import router as coverage_router
 from firegrid.db.session import Database
 from firegrid.districts.router import router as districts_router
 from firegrid.imports.router import router as imports_router
@@ -35,6 +36,7 @@ def create_app(database: Database) -> FastAPI:
     for router in (
         accounts_router,
         districts_router,
+        coverage_router,
         statistics_router,
         indicators_router,
         quality_router,

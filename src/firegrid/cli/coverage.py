@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from firegrid.cli.common import DbOption, JsonOption, emit_json, existing_db, handle_errors
+from firegrid.coverage.export import coverage_layers, coverage_summary, write_coverage
 from firegrid.coverage.service import CoverageRequest, coverage_analysis
 from firegrid.errors import InvalidInputError
 from firegrid.geo.crs import to_wgs84
@@ -56,49 +57,6 @@ def route_cmd(
     typer.echo(f"{res['travel_time_s']:.0f} s, {res['distance_m']:.0f} m{approx}")
 
 
-def _write_layers(result: dict[str, Any], out: Path) -> None:
-    from shapely.geometry import shape
-
-    from firegrid.geo.io import Feature, write_features
-
-    feats: list[Feature] = []
-    row = 0
-    for d in result["districts"]:
-        if d.get("geometry"):
-            row += 1
-            feats.append(
-                Feature(
-                    shape(d["geometry"]),
-                    {
-                        "layer": "district",
-                        "station": d["station"],
-                        "area_km2": d["area_km2"],
-                        "limit_km2": d["limit_km2"],
-                        "over_limit": d["over_limit"],
-                    },
-                    row,
-                )
-            )
-    for key in ("isochrones_layer",):
-        for iso in (result.get(key) or {}).get("isochrones", []):
-            if iso.get("geometry"):
-                row += 1
-                feats.append(
-                    Feature(
-                        shape(iso["geometry"]),
-                        {
-                            "layer": "isochrone",
-                            "station": iso.get("label", ""),
-                            "area_km2": iso.get("area_km2"),
-                        },
-                        row,
-                    )
-                )
-    if not feats:
-        raise InvalidInputError("nothing to export (no district polygons were computed)")
-    write_features(out, feats)
-
-
 @handle_errors
 def coverage_cmd(
     network: Annotated[
@@ -125,7 +83,11 @@ def coverage_cmd(
     cell_m: Annotated[float | None, typer.Option("--cell-m", help="Raster cell size.")] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write districts and isochrones (.geojson/.gpkg/.shp)."),
+        typer.Option(
+            "--out",
+            help="Write every layer: districts, isochrones, uncovered area and places, road gaps, "
+            "stations (.geojson, .gpkg; .shp: one file per layer).",
+        ),
     ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
@@ -147,11 +109,9 @@ def coverage_cmd(
     with existing_db(db) as database, database.session(actor="cli") as s:
         result = coverage_analysis(s, req)
     if out is not None:
-        _write_layers(result, out)
-        for key in [k for k in result if k.endswith("_layer")]:
-            result.pop(key)
-        for d in result["districts"]:
-            d.pop("geometry", None)
+        written = write_coverage(coverage_layers(result), out, summary=result)
+        result = coverage_summary(result)
+        result["files"] = [str(p) for p in written]
     if json_out:
         sys_out = json.loads(json.dumps(result, allow_nan=False, default=str))
         emit_json(sys_out)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from shapely.geometry import MultiPoint, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
@@ -244,7 +245,15 @@ def _network_mode(session: Session, req: CoverageRequest, inp: _Inputs) -> dict[
     out: dict[str, Any] = {
         "network": {"name": loaded.record.name, "version": loaded.record.version}
     }
-    road = road_coverage(graph, node_time, limit_s=inp.limit_s, vehicle=vehicle, provenance=prov)
+    inside = None
+    if inp.boundary is not None:
+        # Count only the roads of the district: an edge whose midpoint lies inside it.
+        mid_lon = (graph.lon[graph.tail] + graph.lon[graph.head]) / 2
+        mid_lat = (graph.lat[graph.tail] + graph.lat[graph.head]) / 2
+        inside = shapely.contains_xy(inp.boundary, mid_lon, mid_lat)
+    road = road_coverage(
+        graph, node_time, limit_s=inp.limit_s, vehicle=vehicle, provenance=prov, edge_mask=inside
+    )
     out["road"] = road
     demand: DemandCoverage | None = None
     if inp.demand is not None:
@@ -405,6 +414,8 @@ def coverage_analysis(session: Session, req: CoverageRequest) -> dict[str, Any]:
                 "name": s.name,
                 "class": s.station_class.value,
                 "turnout_s": inp.standards.turnout_for(s.station_class),
+                "lon": s.lon,
+                "lat": s.lat,
             }
             for s in inp.stations
         ],

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final, Literal, TypeVar
 
+from firegrid.coverage.export import CoverageLayer
 from firegrid.indicators.kernels import StatusCode
 from firegrid.types import (
     IncidentCategory,
@@ -22,6 +23,9 @@ from firegrid.types import (
 from firegrid.web.i18n import Lang, t
 
 __all__ = [
+    "COVERAGE_LAYER_COLOURS",
+    "COVERAGE_OVER_LIMIT_COLOUR",
+    "COVERAGE_STATION_PALETTE",
     "INCIDENT_COLOURS",
     "INDICATOR_STATUS_COLOURS",
     "STATION_CLASS_STYLE",
@@ -107,6 +111,38 @@ INDICATOR_STATUS_COLOURS: Final[dict[StatusCode, str]] = _complete(
 )
 
 
+#: Coverage layers (the isochrone colour is the legend's swatch; on the map each station's
+#: isochrone takes its colour from COVERAGE_STATION_PALETTE).
+COVERAGE_LAYER_COLOURS: Final[dict[CoverageLayer, str]] = _complete(
+    CoverageLayer,
+    {
+        CoverageLayer.DISTRICT: "#263238",
+        CoverageLayer.ISOCHRONE: "#1f77b4",
+        CoverageLayer.UNCOVERED_AREA: "#757575",
+        CoverageLayer.UNCOVERED_PLACE: "#4a148c",
+        CoverageLayer.ROAD_GAP: "#d50000",
+        CoverageLayer.STATION: "#212121",
+    },
+)
+
+#: Districts over their 建标152 area limit: thick outline and hatch in this colour.
+COVERAGE_OVER_LIMIT_COLOUR: Final = "#c62828"
+
+#: One colour per station for isochrones; no red (over-limit) and no grey (uncovered).
+COVERAGE_STATION_PALETTE: Final[tuple[str, ...]] = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#17becf",
+    "#bcbd22",
+    "#e377c2",
+    "#8c564b",
+    "#4e79a7",
+    "#59a14f",
+)
+
+
 def _label(member: LabeledEnum, lang: Lang) -> str:
     return member.label(lang)
 
@@ -133,4 +169,13 @@ def map_styles(lang: Lang) -> dict[str, Any]:
             m.value: {"label": t(f"status_{m.value}", lang), "colour": c}
             for m, c in INDICATOR_STATUS_COLOURS.items()
         },
+        "coverage_layer": {
+            m.value: {"label": t(f"cov_layer_{m.value}", lang), "colour": c}
+            for m, c in COVERAGE_LAYER_COLOURS.items()
+        },
+        "coverage_over_limit": {
+            "label": t("cov_over_limit", lang),
+            "colour": COVERAGE_OVER_LIMIT_COLOUR,
+        },
+        "coverage_palette": list(COVERAGE_STATION_PALETTE),
     }

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from firegrid.accounts.models import User
 from firegrid.config import Settings
+from firegrid.coverage.config import load_standards
 from firegrid.districts import queries
 from firegrid.districts.queries import DistrictOverview, LocatedStation
 from firegrid.statistics.service import AnnualRow, CallsRow, annual_fire_table, calls_table
@@ -111,6 +112,10 @@ def dashboard(
             "incidents": f"{base}/incidents.geojson",
             "indicators": f"{base}/indicators",
             "quality": f"{base}/quality",
+            "coverage": f"{base}/coverage",
+            "coverage_geojson": f"{base}/coverage.geojson",
+            "coverage_gpkg": f"{base}/coverage.gpkg",
+            "networks": f"{api_prefix}/networks",
             "login": f"{api_prefix}/auth/login",
             "logout": f"{api_prefix}/auth/logout",
         },
@@ -118,6 +123,7 @@ def dashboard(
         "user": None if user is None else {"username": user.username, "role": user.role.value},
         "tiles": {"url": settings.tile_url, "attribution": settings.tile_attribution},
         "styles": map_styles(lang),
+        "coverage": {"minutes": load_standards().coverage_limit_s / 60.0},
         "annual": [
             {"year": r.year, "fires": r.fires, "deaths": r.deaths, "loss_yuan": r.loss_yuan}
             for r in annual

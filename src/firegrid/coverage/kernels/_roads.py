@@ -130,6 +130,7 @@ def road_coverage(
     limit_s: float,
     vehicle: Vehicle | str,
     provenance: Provenance,
+    edge_mask: npt.ArrayLike | None = None,
 ) -> RoadCoverage:
     """Road length reached within the standard.
 
@@ -146,6 +147,9 @@ def road_coverage(
         use count as uncovered road.
     provenance : Provenance
         Recorded in the result.
+    edge_mask : array_like of bool, optional
+        Edges to count (e.g. those inside the district); default all. Times still come from
+        the whole network, so a station beyond the boundary still covers roads inside it.
 
     Returns
     -------
@@ -171,6 +175,13 @@ def road_coverage(
         t[graph.tail], t[graph.head], cost, _reverse_cost(graph, cost), limit=limit
     )
     street_m = graph.undirected_length_m()
+    if edge_mask is not None:
+        mask = np.asarray(edge_mask, dtype=bool)
+        if mask.shape != street_m.shape:
+            raise InvalidInputError(
+                f"edge_mask has shape {mask.shape}, the graph has {graph.n_edges} edges"
+            )
+        street_m = np.where(mask, street_m, 0.0)
     return RoadCoverage(
         provenance=provenance,
         limit_s=limit,

@@ -379,7 +379,354 @@
       }).catch(function () { /* not allowed or not available: the layer is simply absent */ });
     }
     loadIncidents();
-    return { reloadIncidents: loadIncidents };
+    return {
+      reloadIncidents: loadIncidents,
+      map: map,
+      control: control,
+      stations: function () { return stationFeatures; },
+    };
+  }
+
+  // --- coverage analysis ------------------------------------------------------------------
+  // The form above the map asks the API for a district's coverage; the layers are drawn in a
+  // pane of their own (above the townships, below the station markers) and the figures, the
+  // over-limit districts and the download links appear below the map.
+
+  function problemDetail(response) {
+    return response.json().then(function (body) {
+      var detail = body && body.detail;
+      if (Array.isArray(detail)) {
+        detail = detail.map(function (d) {
+          return (d.loc ? d.loc[d.loc.length - 1] + ": " : "") + d.msg;
+        }).join("; ");
+      }
+      return detail || String(response.status);
+    }, function () { return String(response.status); });
+  }
+
+  function pct(value) {
+    return value === null || value === undefined ? S.none : num(value * 100, 1) + "%";
+  }
+
+  function minutesText(seconds) { return num(seconds / 60, 1); }
+
+  function shortName(name) {
+    // "三家店消防救援站" -> "三家店": the map labels stay short; lists show the full name.
+    return String(name).replace(/(消防救援站|小型消防站|消防站)$/, "") || name;
+  }
+
+  var HATCH_ID = "fg-cov-hatch";
+
+  function ensureHatch(pane, colour) {
+    var root = pane.querySelector("svg");
+    if (!root || root.querySelector("#" + HATCH_ID)) return;
+    var pattern = svg("pattern", {
+      id: HATCH_ID, width: 8, height: 8, patternUnits: "userSpaceOnUse",
+      patternTransform: "rotate(45)",
+    }, [svg("rect", { width: 2, height: 8, fill: colour, "fill-opacity": 0.38 })]);
+    root.insertBefore(svg("defs", {}, [pattern]), root.firstChild);
+  }
+
+  function initCoverage(mapApi) {
+    var form = document.getElementById("coverage-form");
+    var panel = document.getElementById("coverage-panel");
+    if (!form || !panel || !mapApi) return;
+    form.hidden = false;
+    panel.hidden = false;
+    var map = mapApi.map;
+    var pane = map.createPane("fg-coverage");
+    pane.style.zIndex = 420;
+    var renderer = L.svg({ pane: "fg-coverage", padding: 0.5 });
+    var LAYER = STYLES.coverage_layer;
+    var OVER = STYLES.coverage_over_limit;
+    var PALETTE = STYLES.coverage_palette;
+    var group = null;
+    var legendGroupNode = null;
+    var statusBox = document.getElementById("coverage-status");
+    var resultBox = document.getElementById("coverage-result");
+    var runButton = document.getElementById("coverage-run");
+    var networkSelect = document.getElementById("coverage-network");
+
+    // While an approximate result is on the map, the map itself says so.
+    var mapBadge = L.control({ position: "bottomleft" });
+    mapBadge.onAdd = function () {
+      return el("div", { class: "fg-map-badge", id: "coverage-map-badge" }, [
+        S.coverage_approximate_badge,
+      ]);
+    };
+    mapBadge.addTo(map);
+    var approximateShown = false;
+    function updateMapBadge() {
+      mapBadge.getContainer().hidden = !(approximateShown && group && map.hasLayer(group));
+    }
+    mapBadge.setApproximate = function (approximate) {
+      approximateShown = approximate;
+      updateMapBadge();
+    };
+    updateMapBadge();
+    map.on("overlayadd overlayremove", updateMapBadge);
+
+    getJSON(cfg.api.networks).then(function (networks) {
+      var latest = {};
+      networks.forEach(function (n) {
+        if (!latest[n.name] || latest[n.name].version < n.version) latest[n.name] = n;
+      });
+      Object.keys(latest).sort().forEach(function (name) {
+        var n = latest[name];
+        networkSelect.appendChild(el("option", { value: name }, [
+          fill(S.coverage_network_option, { name: name, version: n.version, km: num(n.km, 0) }),
+        ]));
+      });
+    }).catch(function () { /* no network list: the approximation stays available */ });
+
+    function stationColour(name, index) {
+      // Stable colours: the station's place among the district's located stations.
+      var list = mapApi.stations();
+      for (var i = 0; i < list.length; i++) {
+        if (list[i].properties.name === name) return PALETTE[i % PALETTE.length];
+      }
+      return PALETTE[index % PALETTE.length];
+    }
+
+    function stationStatus(name) {
+      var hit = mapApi.stations().filter(function (f) { return f.properties.name === name; })[0];
+      return hit ? hit.properties.status : null;
+    }
+
+    function params() {
+      var q = new URLSearchParams();
+      if (networkSelect.value) q.set("network", networkSelect.value);
+      q.set("minutes", form.elements.minutes.value);
+      q.set("vehicle", form.elements.vehicle.value);
+      if (form.elements.include_planned.checked) q.set("include_planned", "true");
+      return q.toString();
+    }
+
+    function districtLabel(p) {
+      var limit = p.limit_km2 === null ? S.coverage_no_limit : num(p.limit_km2, 1);
+      return el("span", {}, [
+        el("strong", {}, [shortName(p.station)]),
+        el("br", {}, []),
+        fill(S.coverage_area_vs_limit, { area: num(p.area_km2, 1), limit: limit }),
+      ]);
+    }
+
+    function drawLayers(data) {
+      var layers = data.layers;
+      var colours = {};
+      data.stations.forEach(function (s, i) { colours[s.name] = stationColour(s.name, i); });
+      var parts = [];
+      parts.push(L.geoJSON(layers.uncovered_area, {
+        renderer: renderer, interactive: false,
+        style: {
+          stroke: false, fillColor: LAYER.uncovered_area.colour, fillOpacity: 0.28,
+          className: "fg-cov-uncovered",
+        },
+      }));
+      var labels = [];
+      parts.push(L.geoJSON(layers.district, {
+        renderer: renderer,
+        style: function (f) {
+          var over = f.properties.over_limit;
+          return {
+            color: over ? OVER.colour : LAYER.district.colour,
+            weight: over ? 3.2 : 1.6,
+            opacity: 0.95,
+            dashArray: over ? null : "5 4",
+            fill: true,
+            fillColor: over ? "url(#" + HATCH_ID + ")" : LAYER.district.colour,
+            fillOpacity: over ? 1 : 0,
+            className: "fg-cov-district" + (over ? " fg-cov-over-limit" : ""),
+          };
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties;
+          layer.bindTooltip(fill(S.district_tip, {
+            station: p.station, area: num(p.area_km2, 1),
+            limit: p.limit_km2 === null ? S.coverage_no_limit : num(p.limit_km2, 1) + " km²",
+            covered: num(p.covered_km2, 1),
+          }), { sticky: true });
+          if (p.label_point) {
+            labels.push(L.tooltip({
+              permanent: true, direction: "center", interactive: false,
+              className: "fg-cov-label" + (p.over_limit ? " fg-cov-label-over" : ""),
+            }).setLatLng([p.label_point[1], p.label_point[0]]).setContent(districtLabel(p)));
+          }
+        },
+      }));
+      // Isochrones above the districts' hatch (not interactive: district tooltips still work).
+      parts.push(L.geoJSON(layers.isochrone, {
+        renderer: renderer, interactive: false,
+        style: function (f) {
+          var c = colours[f.properties.station] || LAYER.isochrone.colour;
+          return {
+            color: c, weight: 1, opacity: 0.9, fillColor: c, fillOpacity: 0.35,
+            className: "fg-cov-isochrone",
+          };
+        },
+      }));
+      parts.push(L.geoJSON(layers.road_gap, {
+        renderer: renderer, interactive: false,
+        style: { color: LAYER.road_gap.colour, weight: 2.4, opacity: 0.9, className: "fg-cov-gap" },
+      }));
+      parts.push(L.geoJSON(layers.uncovered_place, {
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, {
+            renderer: renderer, radius: 3.2, weight: 1, color: "#ffffff",
+            fillColor: LAYER.uncovered_place.colour, fillOpacity: 0.9,
+            className: "fg-cov-place",
+          });
+        },
+        onEachFeature: function (f, marker) {
+          var p = f.properties;
+          var time = p.time_s === null ? S.place_unreached
+            : fill(S.place_time, { v: num(p.time_s / 60, 1) });
+          marker.bindTooltip(p.name + " · " + time, { direction: "top" });
+        },
+      }));
+      parts.push(L.layerGroup(labels));
+      return L.layerGroup(parts);
+    }
+
+    function coverageLegend() {
+      var box = document.getElementById("legend");
+      if (!box) return;
+      var items = ["isochrone", "district", "uncovered_area", "uncovered_place", "road_gap"]
+        .map(function (k) {
+          var sw = k === "district" ? swatch("transparent", "swatch-outline")
+            : k === "uncovered_place" ? swatch(LAYER[k].colour, "swatch-dot")
+              : k === "road_gap" ? swatch(LAYER[k].colour, "swatch-line")
+                : swatch(LAYER[k].colour, "swatch-area");
+          if (k === "district") sw.style.borderColor = LAYER[k].colour;
+          return [sw, LAYER[k].label];
+        });
+      var over = swatch("transparent", "swatch-hatch");
+      over.style.borderColor = OVER.colour;
+      items.splice(2, 0, [over, OVER.label]);
+      var node = legendGroup(S.legend_coverage, items);
+      node.id = "coverage-legend";
+      if (legendGroupNode && legendGroupNode.parentNode) legendGroupNode.parentNode.removeChild(legendGroupNode);
+      legendGroupNode = node;
+      box.insertBefore(node, box.firstChild);
+    }
+
+    function showSummary(data, query) {
+      var badges = document.getElementById("coverage-badges");
+      badges.textContent = "";
+      if (data.approximate) {
+        badges.appendChild(el("span", {
+          class: "badge badge-approximate", id: "coverage-approximate",
+        }, [S.coverage_approximate_badge]));
+      } else if (data.network) {
+        badges.appendChild(el("span", { class: "badge badge-network" }, [
+          fill(S.coverage_network_badge, data.network),
+        ]));
+      }
+      document.getElementById("coverage-heading").textContent = fill(S.coverage_heading, {
+        minutes: minutesText(data.limit_s), vehicle: S["vehicle_" + data.vehicle] || data.vehicle,
+      });
+      var kpis = document.getElementById("coverage-kpis");
+      kpis.textContent = "";
+      var heavy = data.heavy_share_demand === null || data.heavy_share_demand === undefined
+        ? (data.approximate ? S.share_heavy_needs_network : S.none)
+        : pct(data.heavy_share_demand) + " / " + pct(data.share_demand);
+      [
+        ["share-road", S.share_road, pct(data.share_road_km)],
+        ["share-places", S.share_places, pct(data.share_demand)],
+        ["share-area", S.share_area, pct(data.share_area)],
+        ["share-heavy", S.share_heavy_light, heavy],
+      ].forEach(function (k) {
+        var text = /\d/.test(k[2]) || k[2] === S.none ? null : "kpi-text";
+        kpis.appendChild(el("div", { "data-kpi": k[0] }, [
+          el("dt", {}, [k[1]]), el("dd", { class: text }, [k[2]]),
+        ]));
+      });
+      document.getElementById("coverage-note").textContent = data.approximate && data.model
+        ? fill(S.coverage_approximate_note, {
+          circuity: num(data.model.circuity, 2), speed: num(data.model.speed_kmh, 0),
+        })
+        : "";
+      document.getElementById("coverage-places").textContent =
+        fill(S.coverage_places_uncovered, { n: num(data.uncovered_places, 0) });
+      document.getElementById("coverage-geojson").href = cfg.api.coverage_geojson + "?" + query;
+      document.getElementById("coverage-gpkg").href = cfg.api.coverage_gpkg + "?" + query;
+      document.getElementById("coverage-elapsed").textContent =
+        fill(data.cached ? S.coverage_cached : S.coverage_elapsed, { s: num(data.elapsed_s, 2) });
+
+      var overList = document.getElementById("coverage-over-limit");
+      overList.textContent = "";
+      var over = data.districts.filter(function (d) { return d.over_limit; })
+        .sort(function (a, b) { return b.area_km2 / b.limit_km2 - a.area_km2 / a.limit_km2; });
+      if (!over.length) {
+        overList.appendChild(el("li", { class: "muted" }, [S.coverage_over_limit_none]));
+      }
+      over.forEach(function (d) {
+        // Two decimals near the limit, so that "4.04 / 4" does not read "4 / 4".
+        var ratio = d.area_km2 / d.limit_km2;
+        overList.appendChild(el("li", { "data-station": d.station }, [
+          el("strong", {}, [d.station]),
+          el("span", {}, [fill(S.coverage_area_vs_limit, {
+            area: num(d.area_km2, d.area_km2 < 10 ? 2 : 1), limit: num(d.limit_km2, 1),
+          })]),
+          el("small", {}, [fill(S.coverage_times_limit, { x: num(ratio, ratio < 2 ? 2 : 1) })]),
+        ]));
+      });
+      var body = document.querySelector("#coverage-districts tbody");
+      body.textContent = "";
+      data.districts.forEach(function (d, i) {
+        var sw = swatch(stationColour(d.station, i), "swatch-area");
+        var status = stationStatus(d.station);
+        var planned = status === "planned" || status === "under_construction";
+        body.appendChild(el("tr", {
+          class: d.over_limit ? "over-limit" : null, "data-station": d.station,
+          "data-status": status,
+        }, [
+          el("th", { scope: "row" }, [sw, d.station, planned
+            ? el("span", { class: "tag-planned" }, [label("station_status", status)]) : null]),
+          el("td", {}, [num(d.area_km2, d.area_km2 < 10 ? 2 : 1)]),
+          el("td", {}, [d.limit_km2 === null ? S.coverage_no_limit : num(d.limit_km2, 1)]),
+          el("td", {}, [num(d.covered_km2, 1)]),
+        ]));
+      });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = params();
+      runButton.disabled = true;
+      panel.setAttribute("aria-busy", "true");
+      statusBox.hidden = false;
+      statusBox.classList.remove("form-error");
+      statusBox.textContent = S.coverage_running;
+      fetch(cfg.api.coverage + "?" + query, {
+        credentials: "same-origin", headers: { Accept: "application/json" },
+      }).then(function (response) {
+        if (!response.ok) {
+          return problemDetail(response).then(function (detail) { throw new Error(detail); });
+        }
+        return response.json();
+      }).then(function (data) {
+        if (group) {
+          mapApi.control.removeLayer(group);
+          map.removeLayer(group);
+        }
+        group = drawLayers(data);
+        group.addTo(map);
+        mapBadge.setApproximate(data.approximate);
+        ensureHatch(pane, OVER.colour);
+        mapApi.control.addOverlay(group, fill(S.layer_coverage, { minutes: minutesText(data.limit_s) }));
+        coverageLegend();
+        showSummary(data, query);
+        resultBox.hidden = false;
+        statusBox.hidden = true;
+      }).catch(function (err) {
+        statusBox.textContent = fill(S.coverage_failed, { detail: err.message });
+        statusBox.classList.add("form-error");
+      }).finally(function () {
+        runButton.disabled = false;
+        panel.removeAttribute("aria-busy");
+      });
+    });
   }
 
   // --- indicators ---------------------------------------------------------------------------
@@ -580,6 +927,7 @@
   drawUnlocatedSwatches();
   drawTrend();
   var mapApi = initMap();
+  initCoverage(mapApi);
   loadIndicators();
   loadQuality();
 
