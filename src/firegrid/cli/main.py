@@ -12,6 +12,7 @@ from firegrid.cli import demo as demo_cli
 from firegrid.cli import geo as geo_cli
 from firegrid.cli import imports as imports_cli
 from firegrid.cli import network as network_cli
+from firegrid.cli import site_district as _site_district  # noqa: F401  (adds commands)
 from firegrid.cli import stats as stats_cli
 from firegrid.cli import users as users_cli
 from firegrid.cli.common import DbOption, handle_errors, open_db
@@ -20,6 +21,7 @@ from firegrid.cli.hydrants import hydrants_cmd
 from firegrid.cli.indicators import indicators_cmd
 from firegrid.cli.quality import quality_cmd
 from firegrid.cli.report import report_cmd
+from firegrid.cli.site import app as site_app
 
 app = typer.Typer(
     name="firegrid",
@@ -32,6 +34,7 @@ app.add_typer(demo_cli.app, name="demo")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(network_cli.app, name="network")
+app.add_typer(site_app, name="site")
 app.add_typer(stats_cli.app, name="stats")
 app.command("quality")(quality_cmd)
 app.command("indicators")(indicators_cmd)

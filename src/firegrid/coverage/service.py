@@ -54,6 +54,7 @@ __all__ = [
     "CoverageRequest",
     "StationPoint",
     "coverage_analysis",
+    "district_stations",
     "hydrant_analysis",
     "stations_from_csv",
 ]
@@ -90,6 +91,8 @@ class CoverageRequest:
     network: str | None = None
     stations_csv: Path | None = None
     stations_crs: str = "wgs84"
+    #: An explicit station list (what-if analyses); wins over the CSV and the district's.
+    stations: tuple[StationPoint, ...] | None = None
     minutes: float | None = None
     vehicle: Vehicle = Vehicle.LIGHT
     #: Include planned / under-construction stations (what-if of the plan).
@@ -136,7 +139,7 @@ def stations_from_csv(path: str | Path, *, crs: str = "wgs84") -> list[StationPo
     return out
 
 
-def _district_stations(
+def district_stations(
     session: Session, district: District, include_planned: bool
 ) -> list[StationPoint]:
     statuses = [StationStatus.EXISTING]
@@ -186,10 +189,12 @@ def _inputs(session: Session, req: CoverageRequest) -> _Inputs:
     if not limit_s > 0:
         raise InvalidInputError(f"--minutes must be positive, got {req.minutes}")
     district = get_district(session, req.district_code) if req.district_code else None
-    if req.stations_csv is not None:
+    if req.stations is not None:
+        stations = list(req.stations)
+    elif req.stations_csv is not None:
         stations = stations_from_csv(req.stations_csv, crs=req.stations_crs)
     elif district is not None:
-        stations = _district_stations(session, district, req.include_planned)
+        stations = district_stations(session, district, req.include_planned)
     else:
         raise InvalidInputError("give a district or a stations CSV")
     if not stations:
