@@ -223,3 +223,21 @@ def test_road_coverage_counts_only_the_district(monaco: Database, tmp_path: Path
         whole = load_network(s, "mc").graph.road_km()
     # The Monaco extract reaches into France; the test district is a 7.8 km² box inside it.
     assert 0 < result["road_km"] < whole
+
+
+def test_siting_on_the_road_network(monaco: Database) -> None:
+    from firegrid.siting.service import best_new_sites, build_instance
+
+    with monaco.session(actor="t") as s:
+        inst = build_instance(s, "mc", network="mc", minutes=3, candidate_spacing_m=300)
+        res = best_new_sites(inst, 1)
+        # The chosen site's response times are network times: check one against a route.
+        site = res["new_sites"][0]
+        t = route_between(s, "mc", (site["lon"], site["lat"]), (7.4230, 43.7350))
+    assert res["approximate"] is False and res["optimal"] is True
+    assert res["covered_after"] >= 1
+    col = inst.n_existing + inst.candidate_label.index(site["name"])
+    turnout = 60.0
+    assert inst.cost_s[inst.demand_label.index("Port"), col] == pytest.approx(
+        t["travel_time_s"] + turnout, abs=0.01
+    )
