@@ -10,6 +10,7 @@ into shares, districts, isochrones and gaps. Without a network, the straight-lin
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,16 +141,24 @@ def stations_from_csv(path: str | Path, *, crs: str = "wgs84") -> list[StationPo
 
 
 def district_stations(
-    session: Session, district: District, include_planned: bool
+    session: Session,
+    district: District,
+    include_planned: bool = False,
+    *,
+    statuses: Sequence[StationStatus] | None = None,
 ) -> list[StationPoint]:
-    statuses = [StationStatus.EXISTING]
-    if include_planned:
-        statuses += [StationStatus.UNDER_CONSTRUCTION, StationStatus.PLANNED]
+    """The district's located stations that answer the standard (``COVERAGE_CLASSES``):
+    existing ones, plus planned and under construction with ``include_planned``, or exactly
+    the given ``statuses``."""
+    if statuses is None:
+        statuses = [StationStatus.EXISTING]
+        if include_planned:
+            statuses += [StationStatus.UNDER_CONSTRUCTION, StationStatus.PLANNED]
     rows = session.scalars(
         select(Station)
         .where(
             Station.district_id == district.id,
-            Station.status.in_(statuses),
+            Station.status.in_(list(statuses)),
             Station.lon.is_not(None),
         )
         .order_by(Station.name)

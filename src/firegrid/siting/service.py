@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from firegrid.coverage.config import ResponseStandards, load_standards
 from firegrid.coverage.service import (
-    COVERAGE_CLASSES,
     MAX_SNAP_M,
     CoverageRequest,
     StationPoint,
     coverage_analysis,
+    district_stations,
 )
 from firegrid.districts.models import District, Place
 from firegrid.districts.repository import get_district
@@ -45,7 +45,6 @@ from firegrid.network.snap import snap_points
 from firegrid.siting.problems import MCLP
 from firegrid.siting.result import SitingResult
 from firegrid.siting.solve import SolverOptions
-from firegrid.stations.models import Station
 from firegrid.types import StationClass, StationStatus
 
 __all__ = ["SitingInstance", "best_new_sites", "build_instance", "compare_with_plan", "what_if"]
@@ -81,20 +80,7 @@ class SitingInstance:
 def _stations(
     session: Session, district: District, statuses: list[StationStatus]
 ) -> list[StationPoint]:
-    rows = session.scalars(
-        select(Station)
-        .where(
-            Station.district_id == district.id,
-            Station.status.in_(statuses),
-            Station.lon.is_not(None),
-        )
-        .order_by(Station.name)
-    ).all()
-    return [
-        StationPoint(s.name, StationClass(s.station_class), float(s.lon or 0), float(s.lat or 0))
-        for s in rows
-        if StationClass(s.station_class) in COVERAGE_CLASSES
-    ]
+    return district_stations(session, district, statuses=statuses)
 
 
 def _excluded(paths: list[Path]) -> BaseGeometry | None:
