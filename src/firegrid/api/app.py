@@ -15,6 +15,7 @@ from firegrid.districts.router import router as districts_router
 from firegrid.imports.router import router as imports_router
 from firegrid.indicators.router import router as indicators_router
 from firegrid.quality.router import router as quality_router
+from firegrid.siting.router import router as siting_router
 from firegrid.statistics.router import router as statistics_router
 from firegrid.web.routes import router as web_router
 
@@ -37,6 +38,7 @@ def create_app(database: Database) -> FastAPI:
         accounts_router,
         districts_router,
         coverage_router,
+        siting_router,
         statistics_router,
         indicators_router,
         quality_router,

@@ -5,7 +5,11 @@
 * :mod:`firegrid.siting.pmedian` — the fast exact p-median for large plain instances;
 * :mod:`firegrid.siting.solve` — the thin HiGHS wrapper every model uses;
 * :mod:`firegrid.siting.inputs` and :mod:`firegrid.siting.orlib` — file readers (ids at the
-  edge, indices inside).
+  edge, indices inside);
+* :mod:`firegrid.siting.service` — siting on a district's records: best new sites, the plan
+  against the optimum, what-if (network or approximate);
+* :mod:`firegrid.siting.router`, :mod:`~firegrid.siting.schemas`, :mod:`~firegrid.siting.export`
+  — the HTTP routes, their models, and the map layers with the result cache.
 """
 
 from firegrid.siting.problems import LSCP, MCLP, BackupCoverage, PCenter, PMedian, explain

@@ -71,6 +71,8 @@ class SitingInstance:
     cost_s: npt.NDArray[np.float64]
     network: dict[str, Any] | None
     demand_note: str = ""
+    #: True when demand points are weighted by their population (all of them have one).
+    population_weighted: bool = False
 
     @property
     def n_existing(self) -> int:
@@ -219,6 +221,7 @@ def build_instance(
         demand_note="settlements, equal weights (population of places not recorded)"
         if equal
         else "settlements weighted by population",
+        population_weighted=not equal,
     )
 
 
@@ -272,6 +275,7 @@ def _summary(inst: SitingInstance) -> dict[str, Any]:
         "standards": inst.standards,
         "demand_points": len(inst.demand_label),
         "demand": inst.demand_note,
+        "demand_weighting": "population" if inst.population_weighted else "equal",
         "total_weight": total,
         "existing_stations": [s.name for s in inst.existing],
         "candidates": len(inst.candidate_label),

@@ -12,6 +12,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from firegrid.coverage.export import CoverageLayer
 from firegrid.indicators.kernels import StatusCode
+from firegrid.siting.export import SitingLayer
 from firegrid.types import (
     IncidentCategory,
     LabeledEnum,
@@ -28,6 +29,7 @@ __all__ = [
     "COVERAGE_STATION_PALETTE",
     "INCIDENT_COLOURS",
     "INDICATOR_STATUS_COLOURS",
+    "SITING_LAYER_STYLE",
     "STATION_CLASS_STYLE",
     "STATION_STATUS_FILL",
     "TOWNSHIP_KIND_COLOURS",
@@ -35,6 +37,9 @@ __all__ = [
 ]
 
 Shape = Literal["circle", "square", "triangle", "diamond"]
+#: How the siting page draws a layer: a station symbol, a numbered star, a square marker, a dot,
+#: a district outline, a plus (added), a cross (closed) or a dashed arrow (moved).
+SitingSymbol = Literal["station", "star", "square", "dot", "outline", "plus", "cross", "arrow"]
 Fill = Literal["solid", "half", "hollow", "cross"]
 
 _K = TypeVar("_K", bound=StrEnum)
@@ -143,6 +148,25 @@ COVERAGE_STATION_PALETTE: Final[tuple[str, ...]] = (
 )
 
 
+#: Siting layers: the optimiser's sites are stars (new sites orange, numbered by rank; the
+#: optimum of the plan comparison green), the plan's stations blue squares, so that the plan
+#: and the optimum stay apart on one map; what-if additions are orange plus signs.
+SITING_LAYER_STYLE: Final[dict[SitingLayer, tuple[str, SitingSymbol]]] = _complete(
+    SitingLayer,
+    {
+        SitingLayer.EXISTING: ("#c62828", "station"),
+        SitingLayer.NEW_SITE: ("#e65100", "star"),
+        SitingLayer.PLAN: ("#1565c0", "square"),
+        SitingLayer.OPTIMUM: ("#2e7d32", "star"),
+        SitingLayer.DISTRICT: ("#263238", "outline"),
+        SitingLayer.UNCOVERED_PLACE: ("#4a148c", "dot"),
+        SitingLayer.STATION: ("#ef6c00", "plus"),
+        SitingLayer.CLOSED: ("#616161", "cross"),
+        SitingLayer.MOVED_FROM: ("#6a1b9a", "arrow"),
+    },
+)
+
+
 def _label(member: LabeledEnum, lang: Lang) -> str:
     return member.label(lang)
 
@@ -178,4 +202,8 @@ def map_styles(lang: Lang) -> dict[str, Any]:
             "colour": COVERAGE_OVER_LIMIT_COLOUR,
         },
         "coverage_palette": list(COVERAGE_STATION_PALETTE),
+        "siting_layer": {
+            m.value: {"label": t(f"siting_layer_{m.value}", lang), "colour": c, "symbol": sym}
+            for m, (c, sym) in SITING_LAYER_STYLE.items()
+        },
     }

@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 from firegrid.accounts.models import User
 from firegrid.config import Settings
 from firegrid.coverage.config import load_standards
+from firegrid.coverage.service import COVERAGE_CLASSES
 from firegrid.districts import queries
 from firegrid.districts.queries import DistrictOverview, LocatedStation
 from firegrid.statistics.service import AnnualRow, CallsRow, annual_fire_table, calls_table
-from firegrid.types import IncidentCategory
+from firegrid.types import IncidentCategory, StationClass
 from firegrid.web.i18n import Lang, strings
 from firegrid.web.legend import map_styles
 
-__all__ = ["Dashboard", "dashboard", "district_choices"]
+__all__ = ["Dashboard", "SitingPage", "dashboard", "district_choices", "siting_page"]
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,7 @@ def dashboard(
     config: dict[str, Any] = {
         "lang": lang,
         "strings": strings(lang),
-        "district": {
-            "code": district.code,
-            "name": district.name_en if lang == "en" and district.name_en else district.name_zh,
-            "bbox": overview.bbox,
-            "timezone": district.timezone,
-            "source": district.source,
-        },
+        "district": _district_config(overview, lang),
         "api": {
             "boundary": f"{base}/boundary.geojson",
             "townships": f"{base}/townships.geojson",
@@ -142,5 +137,68 @@ def dashboard(
         synthetic_records=synthetic,
         call_categories=[(c.value, c.label(lang)) for c in IncidentCategory],
         unrecorded_categories=_unrecorded(calls),
+        config=config,
+    )
+
+
+@dataclass(frozen=True)
+class SitingPage:
+    """What the siting page renders for one district (its results come from the API)."""
+
+    overview: DistrictOverview
+    #: Station classes a new station may have (those that guard a district), with labels.
+    new_station_classes: list[tuple[str, str]]
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def _district_config(overview: DistrictOverview, lang: Lang) -> dict[str, Any]:
+    district = overview.district
+    return {
+        "code": district.code,
+        "name": district.name_en if lang == "en" and district.name_en else district.name_zh,
+        "bbox": overview.bbox,
+        "timezone": district.timezone,
+        "source": district.source,
+    }
+
+
+def siting_page(
+    session: Session,
+    code: str,
+    *,
+    lang: Lang,
+    settings: Settings,
+    api_prefix: str = "/api",
+) -> SitingPage:
+    """Gather the siting page of district ``code`` (NotFoundError if unknown)."""
+    overview = queries.district_overview(session, code)
+    base = f"{api_prefix}/districts/{overview.district.code}"
+    standards = load_standards()
+    classes = [c for c in StationClass if c in COVERAGE_CLASSES]
+    config: dict[str, Any] = {
+        "lang": lang,
+        "strings": strings(lang),
+        "district": _district_config(overview, lang),
+        "api": {
+            "boundary": f"{base}/boundary.geojson",
+            "townships": f"{base}/townships.geojson",
+            "stations": f"{base}/stations.geojson",
+            "networks": f"{api_prefix}/networks",
+            "best": f"{base}/siting/best",
+            "compare": f"{base}/siting/compare",
+            "whatif": f"{base}/siting/whatif",
+        },
+        "tiles": {"url": settings.tile_url, "attribution": settings.tile_attribution},
+        "styles": map_styles(lang),
+        "defaults": {
+            "minutes": standards.coverage_limit_s / 60.0,
+            "p": 3,
+            "candidate_spacing_m": 500,
+        },
+        "coverage_classes": [c.value for c in classes],
+    }
+    return SitingPage(
+        overview=overview,
+        new_station_classes=[(c.value, c.label(lang)) for c in classes],
         config=config,
     )

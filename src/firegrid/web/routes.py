@@ -1,9 +1,10 @@
 """Web pages (server-rendered, vendored JS; no CDN at run time).
 
 ``/`` opens the last district viewed (cookie) or the first one; ``/d/{code}`` is a district's
-dashboard. The language is ``?lang=zh|en``, remembered in a cookie. Pages read the database
-through the same queries and services as the API; the page's JavaScript draws the map and the
-chart and fetches the indicator and data-quality panels from the API.
+dashboard and ``/d/{code}/siting`` its station-siting page. The language is ``?lang=zh|en``,
+remembered in a cookie. Pages read the database through the same queries and services as the
+API; the page's JavaScript draws the map and the chart and fetches the indicator, data-quality,
+coverage and siting results from the API.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from firegrid import __version__
 from firegrid.api.deps import ANONYMOUS, DbDep, OptionalUser
 from firegrid.api.errors import status_for
 from firegrid.config import get_settings
+from firegrid.districts.queries import DistrictOverview
 from firegrid.errors import NotFoundError
 from firegrid.web import format as fmt
 from firegrid.web.i18n import DEFAULT_LANG, LANG_COOKIE, LANGS, Lang, parse_lang, t
-from firegrid.web.pages import dashboard, district_choices
+from firegrid.web.pages import dashboard, district_choices, siting_page
 
 __all__ = ["DISTRICT_COOKIE", "router", "templates"]
 
@@ -128,6 +130,31 @@ def home(
     return RedirectResponse(target, status_code=303)
 
 
+def _not_found(
+    request: Request,
+    exc: NotFoundError,
+    districts: list[DistrictOverview],
+    *,
+    lang: Lang,
+    asked_lang: str | None,
+) -> HTMLResponse:
+    status, _slug = status_for(exc)
+    return _render(
+        request,
+        "error.html",
+        {"districts": districts, "title_key": "not_found_title", "detail": str(exc)},
+        lang=lang,
+        asked_lang=asked_lang,
+        status_code=status,
+    )
+
+
+def _remember_district(response: Response, code: str) -> None:
+    response.set_cookie(
+        DISTRICT_COOKIE, code, max_age=_YEAR_SECONDS, path="/", samesite="lax", httponly=True
+    )
+
+
 @router.get("/d/{code}", response_class=HTMLResponse)
 def district_dashboard(
     code: str,
@@ -146,23 +173,40 @@ def district_dashboard(
                 session, code, lang=chosen, year=year, user=user, settings=get_settings()
             )
         except NotFoundError as exc:
-            status, _slug = status_for(exc)
-            return _render(
-                request,
-                "error.html",
-                {"districts": districts, "title_key": "not_found_title", "detail": str(exc)},
-                lang=chosen,
-                asked_lang=lang,
-                status_code=status,
-            )
+            return _not_found(request, exc, districts, lang=chosen, asked_lang=lang)
     response = _render(
         request,
         "dashboard.html",
-        {"districts": districts, "page": page, "user": user},
+        {"districts": districts, "page": page, "user": user, "nav": "dashboard"},
         lang=chosen,
         asked_lang=lang,
     )
-    response.set_cookie(
-        DISTRICT_COOKIE, code, max_age=_YEAR_SECONDS, path="/", samesite="lax", httponly=True
+    _remember_district(response, code)
+    return response
+
+
+@router.get("/d/{code}/siting", response_class=HTMLResponse)
+def district_siting(
+    code: str,
+    request: Request,
+    db: DbDep,
+    user: OptionalUser,
+    lang: LangQuery = None,
+) -> Response:
+    """Show a district's station-siting page: models, parameters, results on the map."""
+    chosen = _lang(request, lang)
+    with db.session(actor=ANONYMOUS) as session:
+        districts = district_choices(session)
+        try:
+            page = siting_page(session, code, lang=chosen, settings=get_settings())
+        except NotFoundError as exc:
+            return _not_found(request, exc, districts, lang=chosen, asked_lang=lang)
+    response = _render(
+        request,
+        "siting.html",
+        {"districts": districts, "page": page, "user": user, "nav": "siting"},
+        lang=chosen,
+        asked_lang=lang,
     )
+    _remember_district(response, code)
     return response

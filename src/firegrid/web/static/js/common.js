@@ -10,7 +10,8 @@
   if (picker) {
     var select = picker.querySelector("select");
     select.addEventListener("change", function () {
-      window.location.assign("/d/" + encodeURIComponent(select.value));
+      // The same page of the other district (dashboard or siting: data-suffix).
+      window.location.assign("/d/" + encodeURIComponent(select.value) + (picker.dataset.suffix || ""));
     });
   }
 
