@@ -13,7 +13,9 @@ from typing import TypeVar
 __all__ = [
     "ApparatusCategory",
     "ApparatusStatus",
+    "BuildingClass",
     "IncidentCategory",
+    "IncidentStatus",
     "LabeledEnum",
     "LocationPrecision",
     "PersonnelCategory",
@@ -22,6 +24,8 @@ __all__ = [
     "StationClass",
     "StationStatus",
     "TownshipKind",
+    "UnitStatus",
+    "UnitType",
     "VehicleType",
     "WaterSourceKind",
     "WaterSourceStatus",
@@ -372,3 +376,94 @@ class Role(LabeledEnum):
     DISPATCHER = "dispatcher"
     INSPECTOR = "inspector"
     VIEWER = "viewer"
+
+
+@_labels(
+    {
+        **{v.value: _LABEL_TABLES[VehicleType][v.value] for v in VehicleType},
+        "motorcycle": ("消防摩托车", "Fire motorcycle"),
+        "team": ("徒步或轻型救援队", "Team (on foot / light equipment)"),
+    }
+)
+class UnitType(LabeledEnum):
+    """What a dispatchable unit is: the vehicle types of :class:`VehicleType`, plus the light
+    units of micro stations and specialist teams (a motorcycle, a team on foot)."""
+
+    WATER_TENDER = "water_tender"
+    FOAM = "foam"
+    CAFS = "cafs"
+    AERIAL_LADDER = "aerial_ladder"
+    HIGH_SPRAY = "high_spray"
+    RESCUE = "rescue"
+    SMOKE_LIGHTING = "smoke_lighting"
+    HAZMAT_DECON = "hazmat_decon"
+    COMMAND = "command"
+    ENGINEERING = "engineering"
+    WATER_SUPPLY = "water_supply"
+    HOOKLIFT = "hooklift"
+    LOGISTICS = "logistics"
+    MOTORCYCLE = "motorcycle"
+    TEAM = "team"
+
+
+@_labels(
+    {
+        "available": ("待命", "Available"),
+        "dispatched": ("已调派", "Dispatched"),
+        "en_route": ("途中", "En route"),
+        "on_scene": ("到场", "On scene"),
+        "returning": ("返队", "Returning"),
+        "out_of_service": ("停用", "Out of service"),
+    }
+)
+class UnitStatus(LabeledEnum):
+    """Live status of a dispatchable unit; the allowed moves are in ``firegrid.dispatch.status``."""
+
+    AVAILABLE = "available"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    RETURNING = "returning"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+@_labels(
+    {
+        "received": ("已接警", "Received"),
+        "dispatched": ("已调派", "Dispatched"),
+        "first_arrival": ("首车到场", "First arrival"),
+        "controlled": ("已控制", "Controlled"),
+        "closed": ("已结案", "Closed"),
+    }
+)
+class IncidentStatus(LabeledEnum):
+    RECEIVED = "received"
+    DISPATCHED = "dispatched"
+    FIRST_ARRIVAL = "first_arrival"
+    CONTROLLED = "controlled"
+    CLOSED = "closed"
+
+
+@_labels(
+    {
+        "ordinary": ("普通建筑", "Ordinary building"),
+        "high_rise": ("高层建筑", "High-rise building"),
+        "underground": ("地下建筑", "Underground"),
+        "crowded": ("人员密集场所", "Crowded place"),
+        "flammable": ("易燃易爆场所", "Flammable / explosive site"),
+        "important": ("重要场所", "Important site"),
+        "outdoor": ("室外或非建筑", "Outdoor / not a building"),
+        "vehicle": ("交通工具", "Vehicle"),
+    }
+)
+class BuildingClass(LabeledEnum):
+    """Building classes of XF/T 1340-2016 that raise a fire's level (and pick the run card)."""
+
+    ORDINARY = "ordinary"
+    HIGH_RISE = "high_rise"
+    UNDERGROUND = "underground"
+    CROWDED = "crowded"
+    FLAMMABLE = "flammable"
+    IMPORTANT = "important"
+    OUTDOOR = "outdoor"
+    VEHICLE = "vehicle"

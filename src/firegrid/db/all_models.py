@@ -3,6 +3,8 @@
 from firegrid.accounts import audit as _audit  # noqa: F401  (registers the audit listener)
 from firegrid.accounts.models import ApiToken, AuditLog, User
 from firegrid.buildings.models import Building
+from firegrid.db.revisions import DataRevision
+from firegrid.dispatch.models import Assignment, PrePlan, Unit, UnitStatusEvent
 from firegrid.districts.models import District, DistrictPopulation, Place, Township
 from firegrid.imports.models import ImportBatch, RejectedRow
 from firegrid.incidents.models import Incident
@@ -15,19 +17,24 @@ from firegrid.water.models import WaterSource
 __all__ = [
     "ApiToken",
     "Apparatus",
+    "Assignment",
     "AuditLog",
     "Building",
+    "DataRevision",
     "District",
     "DistrictPopulation",
     "ImportBatch",
     "Incident",
     "PersonnelCount",
     "Place",
+    "PrePlan",
     "PublishedFigure",
     "RejectedRow",
     "RoadNetwork",
     "Station",
     "Township",
+    "Unit",
+    "UnitStatusEvent",
     "User",
     "WaterSource",
 ]

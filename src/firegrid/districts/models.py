@@ -26,6 +26,9 @@ class District(TimestampMixin, Base):
     #: WGS84 GeoJSON geometry text.
     boundary_geojson: Mapped[str | None] = mapped_column(Text)
     area_km2: Mapped[float | None] = mapped_column(Float)
+    #: Name of the stored road network the command centre routes on (None: straight-line
+    #: approximation, labelled so in every result).
+    road_network: Mapped[str | None] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from firegrid.db.base import Base, TimestampMixin, UTCDateTime, str_enum
-from firegrid.types import IncidentCategory, LocationPrecision
+from firegrid.types import BuildingClass, IncidentCategory, IncidentStatus, LocationPrecision
 
 __all__ = ["Incident"]
 
@@ -54,6 +54,33 @@ class Incident(TimestampMixin, Base):
     cause: Mapped[str | None] = mapped_column(String(64))
     occupancy: Mapped[str | None] = mapped_column(String(64))
     households_affected: Mapped[int | None] = mapped_column(Integer)
+    # Command-centre lifecycle. Imported historical records arrive closed; the times they carry
+    # (e.g. Toronto's alarm and arrival) feed the response metrics the same way.
+    status: Mapped[IncidentStatus] = mapped_column(
+        str_enum(IncidentStatus), default=IncidentStatus.CLOSED
+    )
+    #: XF/T 1340 alarm level in force (fire 1–5, rescue 1–4); ``alarm_level_auto`` is what the
+    #: report gave before any escalation by the dispatcher.
+    alarm_level: Mapped[int | None] = mapped_column(Integer)
+    alarm_level_auto: Mapped[int | None] = mapped_column(Integer)
+    building_class: Mapped[BuildingClass | None] = mapped_column(str_enum(BuildingClass))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
+    #: As reported at intake (the outcome is in deaths / injuries).
+    reported_trapped: Mapped[int] = mapped_column(Integer, default=0)
+    reported_casualties: Mapped[int] = mapped_column(Integer, default=0)
+    large_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    caller_phone: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    #: ``id@version`` of the run card set used by the recommendation.
+    run_cards: Mapped[str | None] = mapped_column(String(64))
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_arrival_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    controlled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Station of the first unit on scene (from assignments, or as imported).
+    first_station_id: Mapped[int | None] = mapped_column(
+        ForeignKey("station.id", ondelete="SET NULL")
+    )
     #: True for records generated from published totals (demo data), never real calls.
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,1 @@
+"""Command centre: call intake, alarm levels, run cards, unit recommendation and status."""

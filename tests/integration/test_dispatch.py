@@ -1,0 +1,284 @@
+"""Command centre on a small hand-built district (SQLite and PostgreSQL): levels, run cards,
+availability, water-source status, lifecycle and refusals."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from sqlalchemy import select
+
+from firegrid.db.session import Database
+from firegrid.dispatch import service as svc
+from firegrid.dispatch.models import Assignment, PrePlan, Unit, UnitStatusEvent
+from firegrid.districts.models import District
+from firegrid.errors import ConflictError, InvalidInputError
+from firegrid.incidents.models import Incident
+from firegrid.stations.models import Station
+from firegrid.types import (
+    BuildingClass,
+    IncidentStatus,
+    LocationPrecision,
+    StationClass,
+    StationStatus,
+    WaterSourceKind,
+    WaterSourceStatus,
+)
+from firegrid.water.models import WaterSource
+
+SCENE = (116.100, 39.940)
+
+
+def _station(
+    s: object, d: District, name: str, cls: StationClass, lon: float, **kw: object
+) -> Station:
+    st = Station(
+        district_id=d.id,
+        name=name,
+        station_class=cls,
+        status=StationStatus.EXISTING,
+        lon=lon,
+        lat=39.94,
+        location_precision=LocationPrecision.EXACT,
+        **kw,
+    )
+    s.add(st)  # type: ignore[attr-defined]
+    s.flush()  # type: ignore[attr-defined]
+    return st
+
+
+@pytest.fixture
+def town(database: Database) -> Database:
+    """Station A (一级) 1 km east of the scene, B (小型) 4 km east, a micro station 300 m west,
+    a water-rescue team at B; five hydrants around the scene, the nearest faulty."""
+    with database.session(actor="test") as s:
+        d = District(code="t", name_zh="测试区", name_en="Test")
+        s.add(d)
+        s.flush()
+        a = _station(s, d, "A站", StationClass.LEVEL1, 116.1117)
+        b = _station(s, d, "B站", StationClass.SMALL, 116.1468)
+        m = _station(s, d, "微站", StationClass.MICRO, 116.0965)
+        w = _station(s, d, "水域队", StationClass.SPECIALIST, 116.1468, specialty="water")
+        units = [
+            (a, "A-水罐1", "water_tender", 6),
+            (a, "A-水罐2", "water_tender", 6),
+            (a, "A-登高", "aerial_ladder", 4),
+            (a, "A-抢险", "rescue", 5),
+            (b, "B-水罐1", "water_tender", 6),
+            (b, "B-抢险", "rescue", 5),
+            (m, "微站-队", "team", 4),
+            (w, "水域-队", "team", 6),
+        ]
+        for st, cs, t, crew in units:
+            s.add(Unit(district_id=d.id, station_id=st.id, call_sign=cs, unit_type=t, crew=crew))
+        for i, (dx, status) in enumerate(
+            [
+                (0.0005, WaterSourceStatus.FAULTY),
+                (0.0010, WaterSourceStatus.IN_SERVICE),
+                (-0.0020, WaterSourceStatus.IN_SERVICE),
+                (0.0040, WaterSourceStatus.OUT_OF_SERVICE),
+                (0.0060, WaterSourceStatus.IN_SERVICE),
+            ]
+        ):
+            s.add(
+                WaterSource(
+                    district_id=d.id,
+                    code=f"H{i}",
+                    kind=WaterSourceKind.HYDRANT,
+                    status=status,
+                    lon=SCENE[0] + dx,
+                    lat=SCENE[1],
+                )
+            )
+        s.commit()
+    return database
+
+
+def _ids(rec: dict[str, object], key: str = "units") -> list[str]:
+    return [u["call_sign"] for u in rec[key]]  # type: ignore[index, union-attr]
+
+
+def test_level_one_fire_gets_the_two_nearest_tenders_and_in_service_water(town: Database) -> None:
+    with town.session(actor="t") as s:
+        rec = svc.recommend_at(s, "t", *SCENE, category="fire")
+    assert rec["level"] == 1 and rec["approximate"] is True
+    # The micro station (300 m) acts first; then the card: 2 tenders, ≥ 12 firefighters.
+    assert _ids(rec) == ["微站-队", "A-水罐1", "A-水罐2"]
+    etas = [u["eta_s"] for u in rec["units"]]
+    assert etas == sorted(etas)
+    assert rec["shortfall"] == [] and rec["complete"] is True
+    # Water: the faulty and the out-of-service hydrants are never offered; nearest first.
+    codes = [w["code"] for w in rec["water_sources"]]
+    assert codes == ["H1", "H2", "H4"]
+    dists = [w["distance_m"] for w in rec["water_sources"]]
+    assert dists == sorted(dists) and 80 < dists[0] < 90  # 0.001° of longitude at 39.94° N
+
+
+def test_high_rise_fire_needs_the_aerial_and_specialist_subtypes(town: Database) -> None:
+    with town.session(actor="t") as s:
+        rec = svc.recommend_at(s, "t", *SCENE, building_class="high_rise")
+        water = svc.recommend_at(s, "t", *SCENE, category="rescue", subtype="water")
+    assert rec["level"] == 2  # a small fire in a high-rise is level 2 (XF/T 1340)
+    assert "A-登高" in _ids(rec)
+    assert "水域-队" in _ids(water)
+
+
+def test_busy_units_are_not_recommended_and_the_shortfall_names_them(town: Database) -> None:
+    with town.session(actor="t") as s:
+        inc = svc.create_incident(s, "t", svc.Intake(lon=SCENE[0], lat=SCENE[1]))
+        unit = s.scalar(select(Unit).where(Unit.call_sign == "A-登高"))
+        assert unit is not None
+        svc.assign_units(s, "t", inc.id, [unit.id], actor="d1")
+        rec = svc.recommend_at(s, "t", *SCENE, building_class="high_rise")
+    assert "A-登高" not in _ids(rec)
+    aerial = [x for x in rec["shortfall"] if x["types"] == ["aerial_ladder"]]
+    assert aerial and aerial[0]["missing"] == 1
+    assert [a["call_sign"] for a in aerial[0]["alternatives"]] == ["A-登高"]
+    assert aerial[0]["alternatives"][0]["status"] == "dispatched"
+
+
+def test_level_three_states_every_shortfall(town: Database) -> None:
+    with town.session(actor="t") as s:
+        rec = svc.recommend_at(s, "t", *SCENE, level=3)
+    short = {x["need"]: x["missing"] for x in rec["shortfall"]}
+    # 3 tenders in the district against 8 needed; no smoke/lighting or command unit at all.
+    assert rec["complete"] is False
+    assert any(n.startswith("水罐车") and m == 5 for n, m in short.items())
+    assert short["stations ≥ 3"] >= 1 and short["personnel ≥ 60"] > 0
+
+
+def test_intake_levels_gcj02_and_outside_point(town: Database) -> None:
+    with town.session(actor="t") as s:
+        inc = svc.create_incident(
+            s,
+            "t",
+            svc.Intake(
+                lon=116.1061,
+                lat=39.9414,
+                crs="gcj02",
+                reported_trapped=4,
+                building_class=BuildingClass.ORDINARY,
+            ),
+        )
+        assert inc.alarm_level == 3 and inc.status == IncidentStatus.RECEIVED
+        # GCJ-02 input is stored as WGS84 (the shift near Beijing is ~ 600 m east, 140 m north).
+        assert inc.lon is not None and abs(inc.lon - 116.1) < 0.002
+        with pytest.raises(InvalidInputError, match="crs"):
+            svc.create_incident(s, "t", svc.Intake(lon=1, lat=2, crs="EPSG:32650"))
+        with pytest.raises(InvalidInputError, match="trapped"):
+            svc.create_incident(s, "t", svc.Intake(lon=116.1, lat=39.9, reported_trapped=-1))
+
+
+def test_lifecycle_timestamps_and_refused_moves(town: Database) -> None:
+    with town.session(actor="t") as s:
+        inc = svc.create_incident(s, "t", svc.Intake(lon=SCENE[0], lat=SCENE[1]))
+        rec = svc.recommend_for_incident(s, "t", inc.id)
+        ids = [u["id"] for u in rec["units"]]
+        versions = {u["id"]: u["version"] for u in rec["units"]}
+        svc.assign_units(s, "t", inc.id, ids, actor="d1", versions=versions)
+        first = ids[0]
+        with pytest.raises(ConflictError, match="allowed from dispatched: available, en_route"):
+            svc.set_unit_status(s, "t", first, "returning", actor="d1")
+        svc.set_unit_status(s, "t", first, "en_route", actor="d1")
+        svc.set_unit_status(s, "t", first, "on_scene", actor="d1")
+        s.refresh(inc)
+        assert inc.status == IncidentStatus.FIRST_ARRIVAL and inc.first_arrival_at is not None
+        with pytest.raises(ConflictError, match="release the units first"):
+            svc.set_incident_status(s, "t", inc.id, "controlled", actor="d1")
+            svc.set_incident_status(s, "t", inc.id, "closed", actor="d1")
+        # stand the others down, bring the first home
+        for uid in ids[1:]:
+            svc.set_unit_status(s, "t", uid, "available", actor="d1")
+        svc.set_unit_status(s, "t", first, "returning", actor="d1")
+        # A returning unit is offered from the road (no turn-out) for the next call.
+        nxt = svc.recommend_at(s, "t", *SCENE)
+        ret = [u for u in nxt["units"] if u["id"] == first]
+        assert ret and ret[0]["turnout_s"] == 0.0
+        svc.set_incident_status(s, "t", inc.id, "closed", actor="d1")
+        svc.set_unit_status(s, "t", first, "available", actor="d1")
+        u = s.get(Unit, first)
+        assert u is not None and u.lon is None and u.incident_id is None
+        events = s.scalars(
+            select(UnitStatusEvent.to_status).where(UnitStatusEvent.unit_id == first)
+        ).all()
+        assert [e.value for e in events] == [
+            "dispatched",
+            "en_route",
+            "on_scene",
+            "returning",
+            "available",
+        ]
+        asg = s.scalar(select(Assignment).where(Assignment.unit_id == first))
+        assert asg is not None and asg.en_route_at and asg.on_scene_at and asg.cleared_at
+        with pytest.raises(ConflictError, match="closed"):
+            svc.assign_units(s, "t", inc.id, [first], actor="d1")
+
+
+def test_assigning_a_busy_unit_or_a_stale_version_is_a_conflict(town: Database) -> None:
+    with town.session(actor="t") as s:
+        inc = svc.create_incident(s, "t", svc.Intake(lon=SCENE[0], lat=SCENE[1]))
+        u = s.scalar(select(Unit).where(Unit.call_sign == "B-水罐1"))
+        assert u is not None
+        v = u.version
+        svc.assign_units(s, "t", inc.id, [u.id], actor="d1", versions={u.id: v})
+        inc2 = svc.create_incident(s, "t", svc.Intake(lon=SCENE[0], lat=SCENE[1]))
+        with pytest.raises(ConflictError, match="B-水罐1 changed since the recommendation"):
+            svc.assign_units(s, "t", inc2.id, [u.id], actor="d2", versions={u.id: v})
+        with pytest.raises(ConflictError, match="B-水罐1 is dispatched"):
+            svc.assign_units(s, "t", inc2.id, [u.id], actor="d2")
+        # all or nothing: nothing of the second assignment was written
+        assert s.scalar(select(Assignment).where(Assignment.incident_id == inc2.id)) is None
+
+
+def test_out_of_service_units_vanish_and_come_back(town: Database) -> None:
+    with town.session(actor="t") as s:
+        u = s.scalar(select(Unit).where(Unit.call_sign == "A-水罐1"))
+        assert u is not None
+        svc.set_unit_status(s, "t", u.id, "out_of_service", actor="logistics")
+        rec = svc.recommend_at(s, "t", *SCENE)
+        assert "A-水罐1" not in _ids(rec) and "B-水罐1" in _ids(rec)
+        svc.set_unit_status(s, "t", u.id, "available", actor="logistics")
+        assert "A-水罐1" in _ids(svc.recommend_at(s, "t", *SCENE))
+
+
+def test_water_status_change_is_seen_at_once(town: Database) -> None:
+    with town.session(actor="t") as s:
+        assert svc.recommend_at(s, "t", *SCENE)["water_sources"][0]["code"] == "H1"
+        h1 = s.scalar(select(WaterSource).where(WaterSource.code == "H1"))
+        assert h1 is not None
+        h1.status = WaterSourceStatus.FAULTY
+        s.commit()
+        assert svc.recommend_at(s, "t", *SCENE)["water_sources"][0]["code"] == "H2"
+
+
+def test_pre_plan_comes_with_the_key_unit(town: Database) -> None:
+    from firegrid.buildings.models import Building
+
+    with town.session(actor="t") as s:
+        d = s.scalar(select(District).where(District.code == "t"))
+        assert d is not None
+        b = Building(
+            district_id=d.id, code="K1", name="测试医院", key_unit=True, lon=SCENE[0], lat=SCENE[1]
+        )
+        s.add(b)
+        s.flush()
+        s.add(PrePlan(district_id=d.id, building_id=b.id, title="测试医院预案", content="## 水源"))
+        s.commit()
+        inc = svc.create_incident(s, "t", svc.Intake(lon=SCENE[0], lat=SCENE[1], building_id=b.id))
+        rec = svc.recommend_for_incident(s, "t", inc.id)
+        assert rec["pre_plan"]["title"] == "测试医院预案"
+        found = svc.search_locations(s, "t", "医院")
+        assert found[0]["building_id"] == b.id and found[0]["kind"] == "key_unit"
+
+
+def test_state_lists_units_and_open_incidents(town: Database) -> None:
+    with town.session(actor="t") as s:
+        before = svc.state_stamp(s)
+        inc = svc.create_incident(s, "t", svc.Intake(lon=SCENE[0], lat=SCENE[1]))
+        state = svc.dispatch_state(s, "t")
+        assert svc.state_stamp(s) != before
+        assert [i["id"] for i in state["incidents"]] == [inc.id]
+        assert state["unit_counts"]["available"] == 8
+        assert all(math.isfinite(u["lon"]) for u in state["units"])  # at their stations
+        stored = s.get(Incident, inc.id)
+        assert stored is not None and stored.township_id is None
