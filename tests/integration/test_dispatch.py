@@ -3,7 +3,10 @@ availability, water-source status, lifecycle and refusals."""
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select
@@ -19,12 +22,16 @@ from firegrid.types import (
     BuildingClass,
     IncidentStatus,
     LocationPrecision,
+    Role,
     StationClass,
     StationStatus,
     WaterSourceKind,
     WaterSourceStatus,
 )
 from firegrid.water.models import WaterSource
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 SCENE = (116.100, 39.940)
 
@@ -282,3 +289,226 @@ def test_state_lists_units_and_open_incidents(town: Database) -> None:
         assert all(math.isfinite(u["lon"]) for u in state["units"])  # at their stations
         stored = s.get(Incident, inc.id)
         assert stored is not None and stored.township_id is None
+
+
+# --- HTTP API ------------------------------------------------------------------------------------
+
+PASSWORD = "Ladder-truck-42"
+
+
+@pytest.fixture
+def api(town: Database) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
+    """A client with a dispatcher's and a viewer's bearer headers."""
+    from fastapi.testclient import TestClient
+
+    from firegrid.accounts.service import add_user
+    from firegrid.api.app import create_app
+
+    with town.session(actor="test") as s:
+        add_user(s, "disp", PASSWORD, Role.DISPATCHER)
+        add_user(s, "vera", PASSWORD, Role.VIEWER)
+    with TestClient(create_app(town)) as c:
+        heads = []
+        for name in ("disp", "vera"):
+            r = c.post("/api/auth/login", json={"username": name, "password": PASSWORD})
+            heads.append({"Authorization": f"Bearer {r.json()['token']}"})
+        c.cookies.clear()
+        yield c, heads[0], heads[1]
+
+
+def test_api_call_to_dispatch_with_conflict_and_permissions(
+    api: tuple[TestClient, dict[str, str], dict[str, str]],
+) -> None:
+    c, disp, viewer = api
+    body = {"lon": SCENE[0], "lat": SCENE[1], "category": "fire", "building_class": "high_rise"}
+    assert c.post("/api/districts/t/incidents", json=body, headers=viewer).status_code == 403
+    assert c.post("/api/districts/t/incidents", json=body).status_code == 401
+    r = c.post("/api/districts/t/incidents", json=body, headers=disp)
+    assert r.status_code == 201, r.text
+    inc = r.json()
+    assert inc["level"] == 2 and inc["level_colour"] == "#1565c0"
+    rec = c.get(f"/api/districts/t/incidents/{inc['id']}/recommendation", headers=viewer).json()
+    assert "A-登高" in [u["call_sign"] for u in rec["units"]]
+    aerial = next(u for u in rec["units"] if u["call_sign"] == "A-登高")
+    # Someone else sends the aerial first: accepting the stale recommendation is a 409.
+    other = c.post("/api/districts/t/incidents", json=body, headers=disp).json()
+    ok = c.post(
+        f"/api/districts/t/incidents/{other['id']}/assign",
+        json={"unit_ids": [aerial["id"]]},
+        headers=disp,
+    )
+    assert ok.status_code == 200, ok.text
+    r = c.post(
+        f"/api/districts/t/incidents/{inc['id']}/assign",
+        json={
+            "unit_ids": [u["id"] for u in rec["units"]],
+            "versions": {str(u["id"]): u["version"] for u in rec["units"]},
+        },
+        headers=disp,
+    )
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem")
+    assert "A-登高" in r.json()["detail"]
+    # Nothing of the refused assignment was written (all or nothing).
+    state = c.get("/api/districts/t/dispatch/state?lang=en", headers=viewer).json()
+    busy = [u["call_sign"] for u in state["units"] if u["status"] != "available"]
+    assert busy == ["A-登高"]
+    assert {u["status_label"] for u in state["units"]} == {"Available", "Dispatched"}
+    bad = c.post(
+        f"/api/districts/t/units/{aerial['id']}/status",
+        json={"status": "returning"},
+        headers=disp,
+    )
+    assert bad.status_code == 409 and "allowed from dispatched" in bad.json()["detail"]
+    assert (
+        c.post(
+            f"/api/districts/t/incidents/{inc['id']}/level", json={"level": 9}, headers=disp
+        ).status_code
+        == 422
+    )
+    up = c.post(f"/api/districts/t/incidents/{inc['id']}/level", json={"level": 3}, headers=disp)
+    assert up.json()["level"] == 3 and up.json()["level_auto"] == 2
+
+
+def test_water_and_key_unit_layers_and_search(
+    api: tuple[TestClient, dict[str, str], dict[str, str]],
+) -> None:
+    c, _disp, viewer = api
+    fc = c.get("/api/districts/t/water.geojson", headers=viewer).json()
+    assert [f["properties"]["status"] for f in fc["features"]] == [
+        "faulty",
+        "in_service",
+        "in_service",
+        "out_of_service",
+        "in_service",
+    ]
+    assert c.get("/api/districts/t/water.geojson").status_code == 401
+    assert c.get("/api/districts/t/dispatch/search?q=", headers=viewer).status_code == 422
+
+
+def test_the_stream_pushes_a_change_within_a_second(town: Database) -> None:
+    """A real server (uvicorn) and a real SSE client: a status change made through the service
+    (another process could do the same) arrives as a `state` event within 1 s."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from firegrid.accounts.service import add_user
+    from firegrid.api.app import create_app
+
+    with town.session(actor="test") as s:
+        add_user(s, "vera", PASSWORD, Role.VIEWER)
+        unit = s.scalar(select(Unit).where(Unit.call_sign == "B-抢险"))
+        assert unit is not None
+        uid = unit.id
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(town), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        token = httpx.post(
+            f"{base}/api/auth/login", json={"username": "vera", "password": PASSWORD}
+        ).json()["token"]
+        events: list[tuple[float, dict[str, object]]] = []
+        with httpx.stream(
+            "GET",
+            f"{base}/api/districts/t/dispatch/stream",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ) as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            changed_at = 0.0
+            for line in r.iter_lines():
+                if not line.startswith("data: "):
+                    continue
+                events.append((time.monotonic(), json.loads(line[6:])))
+                if len(events) == 1:
+                    with town.session(actor="logistics") as s:
+                        changed_at = time.monotonic()
+                        svc.set_unit_status(s, "t", uid, "out_of_service", actor="logistics")
+                else:
+                    break
+        first, second = events[0][1], events[1][1]
+        status = {u["id"]: u["status"] for u in second["units"]}  # type: ignore[union-attr]
+        assert status[uid] == "out_of_service"
+        assert {u["id"]: u["status"] for u in first["units"]}[uid] == "available"  # type: ignore[union-attr]
+        assert events[1][0] - changed_at < 1.0
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_two_dispatchers_at_the_same_moment_exactly_one_wins(town: Database) -> None:
+    """Two real PostgreSQL transactions assign the same unit; both have read it as available
+    and wait at a barrier just before their first write, then write together. The row lock
+    makes one wait; its UPDATE … WHERE version = read version then matches nothing →
+    ConflictError, and its transaction is rolled back whole."""
+    import threading
+
+    from sqlalchemy import event
+
+    with town.session(actor="t") as s:
+        incs = [
+            svc.create_incident(s, "t", svc.Intake(lon=SCENE[0], lat=SCENE[1])).id for _ in "ab"
+        ]
+        unit = s.scalar(select(Unit).where(Unit.call_sign == "A-水罐1"))
+        assert unit is not None
+        uid = unit.id
+    for _round in range(5):
+        barrier = threading.Barrier(2, timeout=20)
+        results: dict[str, object] = {}
+
+        def dispatcher(
+            name: str,
+            incident_id: int,
+            barrier: threading.Barrier = barrier,
+            results: dict[str, object] = results,
+        ) -> None:
+            with town.session(actor=name) as s:
+                waited: list[bool] = []
+
+                def at_first_write(_s: object, _ctx: object, _i: object) -> None:
+                    if not waited:
+                        waited.append(True)
+                        barrier.wait()
+
+                event.listen(s, "before_flush", at_first_write)
+                try:
+                    svc.assign_units(s, "t", incident_id, [uid], actor=name)
+                    results[name] = "ok"
+                except ConflictError as exc:
+                    results[name] = exc
+
+        threads = [
+            threading.Thread(target=dispatcher, args=(n, i))
+            for n, i in zip("ab", incs, strict=True)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        outcomes = sorted(results.values(), key=str)
+        assert len(outcomes) == 2
+        wins = [o for o in outcomes if o == "ok"]
+        losses = [o for o in outcomes if isinstance(o, ConflictError)]
+        assert len(wins) == 1 and len(losses) == 1, outcomes
+        assert "another dispatcher changed the unit(s) first: A-水罐1 is now dispatched" in str(
+            losses[0]
+        )
+        with town.session(actor="t") as s:
+            rows = s.scalars(select(Assignment).where(Assignment.unit_id == uid)).all()
+            assert len([a for a in rows if a.cleared_at is None]) == 1
+            # the one winner's incident holds the unit; release it for the next round
+            svc.set_unit_status(s, "t", uid, "available", actor="t")

@@ -11,6 +11,7 @@ from firegrid.accounts.router import router as accounts_router
 from firegrid.api.errors import install_error_handlers
 from firegrid.coverage.router import router as coverage_router
 from firegrid.db.session import Database
+from firegrid.dispatch.router import router as dispatch_router
 from firegrid.districts.router import router as districts_router
 from firegrid.imports.router import router as imports_router
 from firegrid.indicators.router import router as indicators_router
@@ -43,6 +44,7 @@ def create_app(database: Database) -> FastAPI:
         indicators_router,
         quality_router,
         imports_router,
+        dispatch_router,
         web_router,
     ):
         app.include_router(router)

@@ -9,6 +9,7 @@ import typer
 from firegrid import __version__
 from firegrid.cli import db as db_cli
 from firegrid.cli import demo as demo_cli
+from firegrid.cli import dispatch as dispatch_cli
 from firegrid.cli import geo as geo_cli
 from firegrid.cli import imports as imports_cli
 from firegrid.cli import network as network_cli
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.add_typer(db_cli.app, name="db")
 app.add_typer(demo_cli.app, name="demo")
+app.add_typer(dispatch_cli.app, name="dispatch")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(network_cli.app, name="network")

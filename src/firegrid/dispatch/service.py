@@ -739,6 +739,27 @@ def assign_units(
     if inc.status == IncidentStatus.CLOSED:
         raise ConflictError(f"incident {inc.external_id} is closed")
     units = _lock_units(session, district, unit_ids)
+    try:
+        _assign(session, inc, units, actor, versions, etas)
+        session.commit()
+    except StaleDataError:
+        # Another dispatcher's transaction changed a unit between our read and our write.
+        raise _stale(session, unit_ids) from None
+    return {
+        "incident": incident_out(inc),
+        "assigned": [u.call_sign for u in units],
+        "unit_ids": [u.id for u in units],
+    }
+
+
+def _assign(
+    session: Session,
+    inc: Incident,
+    units: list[Unit],
+    actor: str,
+    versions: dict[int, int] | None,
+    etas: dict[int, float] | None,
+) -> None:
     now = utcnow()
     for u in units:
         if versions and u.id in versions and versions[u.id] != u.version:
@@ -778,15 +799,6 @@ def assign_units(
         inc.status = IncidentStatus.DISPATCHED
         inc.dispatched_at = now
         inc.run_cards = load_run_cards().ref
-    try:
-        session.commit()
-    except StaleDataError:
-        raise _stale(session, unit_ids) from None
-    return {
-        "incident": incident_out(inc),
-        "assigned": [u.call_sign for u in units],
-        "unit_ids": [u.id for u in units],
-    }
 
 
 def set_unit_status(
@@ -804,6 +816,24 @@ def set_unit_status(
     (or out of service and back); any other move is refused with the allowed ones."""
     district = get_district(session, district_code)
     (u,) = _lock_units(session, district, [unit_id])
+    try:
+        out = _move_unit(session, u, status, actor=actor, version=version, lon=lon, lat=lat)
+        session.commit()
+    except StaleDataError:
+        raise _stale(session, [unit_id]) from None
+    return out
+
+
+def _move_unit(
+    session: Session,
+    u: Unit,
+    status: UnitStatus | str,
+    *,
+    actor: str,
+    version: int | None,
+    lon: float | None,
+    lat: float | None,
+) -> dict[str, Any]:
     try:
         new = UnitStatus(status)
     except ValueError:
@@ -855,10 +885,6 @@ def set_unit_status(
         if lon is None:
             u.lon = u.lat = None  # back at its station
             u.position_at = None
-    try:
-        session.commit()
-    except StaleDataError:
-        raise _stale(session, [unit_id]) from None
     return unit_out(u, session.get(Station, u.station_id))
 
 

@@ -42,11 +42,13 @@ Geometry = Literal["point", "optional_point", "polygon", "none"]
 
 @dataclass(frozen=True)
 class BuildContext:
-    """What a row builder may look up: townships by name or by point, the district's zone."""
+    """What a row builder may look up: townships by name or by point, the district's zone, and
+    the district's stations by name (``None``: the caller offers no station lookup)."""
 
     timezone: str
     township_by_name: Callable[[str], Township | None]
     township_at: Callable[[float, float], Township | None]
+    station_by_name: Callable[[str], Station | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,14 @@ def _incident_fields(tz: str) -> tuple[Field, ...]:
         Field("cause", text(64), aliases=("起火原因",)),
         Field("occupancy", text(64), aliases=("起火场所",)),
         Field("households_affected", integer(0, 1_000_000), aliases=("受灾户数",)),
+        # Historical response times (optional): they feed the response metrics.
+        Field("dispatched_at", timestamp(tz), aliases=("出动时间", "dispatch_time")),
+        Field(
+            "first_arrival_at",
+            timestamp(tz),
+            aliases=("arrival_time", "到场时间", "首车到场时间"),
+        ),
+        Field("station", text(128), aliases=("首到队站", "出动队站", "first_station")),
     )
 
 
@@ -194,13 +204,46 @@ def _incident_check(v: dict[str, Any]) -> list[tuple[str, str]]:
                 out.append((f, f"{f} is recorded for fires only; this call is {v['category']}"))
     if (v.get("serious_injuries") or 0) > (v.get("injuries") or 0):
         out.append(("serious_injuries", "more serious injuries than injuries"))
+    received, dispatched = v.get("received_at"), v.get("dispatched_at")
+    arrival = v.get("first_arrival_at")
+    if received is not None and dispatched is not None and dispatched < received:
+        out.append(
+            (
+                "dispatched_at",
+                f"dispatch {dispatched.isoformat()} is before the alarm {received.isoformat()}",
+            )
+        )
+    if received is not None and arrival is not None and arrival < received:
+        out.append(
+            (
+                "first_arrival_at",
+                f"arrival {arrival.isoformat()} is before the alarm {received.isoformat()}",
+            )
+        )
+    elif dispatched is not None and arrival is not None and arrival < dispatched:
+        out.append(
+            (
+                "first_arrival_at",
+                f"arrival {arrival.isoformat()} is before the dispatch {dispatched.isoformat()}",
+            )
+        )
     return out
+
+
+def _first_station_id(v: dict[str, Any], ctx: BuildContext) -> int | None:
+    name = v.get("station")
+    if not name:
+        return None
+    st = ctx.station_by_name(name) if ctx.station_by_name is not None else None
+    if st is None:
+        raise ValueError(f"station: no station named {name!r} in this district")
+    return st.id
 
 
 def _incident_row(
     v: dict[str, Any], geom: BaseGeometry | None, ctx: BuildContext
 ) -> dict[str, Any]:
-    return {
+    row: dict[str, Any] = {
         "external_id": v["external_id"],
         "received_at": v["received_at"],
         "category": v["category"],
@@ -221,6 +264,15 @@ def _incident_row(
         "synthetic": False,
         "source": "import",
     }
+    # Lifecycle times and the first station are written only when the file gives them, so
+    # re-importing an older file without them never erases what the command centre recorded.
+    for f in ("dispatched_at", "first_arrival_at"):
+        if v.get(f) is not None:
+            row[f] = v[f]
+    station_id = _first_station_id(v, ctx)
+    if station_id is not None:
+        row["first_station_id"] = station_id
+    return row
 
 
 # -- population --------------------------------------------------------------------------------

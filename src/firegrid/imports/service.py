@@ -19,6 +19,7 @@ from typing import Any
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
 
 from firegrid.accounts import audit
 from firegrid.db.session import Database
@@ -31,6 +32,7 @@ from firegrid.geo.io import Feature, parse_csv_points, read_csv_table, read_feat
 from firegrid.imports.fields import Field, is_blank
 from firegrid.imports.kinds import KINDS, BuildContext, ImportKind
 from firegrid.imports.models import ImportBatch, RejectedRow
+from firegrid.stations.models import Station
 
 __all__ = ["ImportReport", "run_import"]
 
@@ -312,8 +314,21 @@ def run_import(
                     return t
             return None
 
+        stations: dict[str, Station] | None = None
+
+        def station_by_name(name: str) -> Station | None:
+            # Loaded on first use: only incident rows naming a station ask.
+            nonlocal stations
+            if stations is None:
+                query = select(Station).where(Station.district_id == district.id)
+                stations = {st.name: st for st in session.scalars(query)}
+            return stations.get(name)
+
         ctx = BuildContext(
-            timezone=district.timezone, township_by_name=by_name.get, township_at=township_at
+            timezone=district.timezone,
+            township_by_name=by_name.get,
+            township_at=township_at,
+            station_by_name=station_by_name,
         )
         say(f"validating {len(rows)} rows")
         _validate(kind, district, rows, mapping, ctx)
