@@ -17,8 +17,16 @@ from firegrid.db.base import Base
 
 __all__ = ["TRACKED_TABLES", "DataRevision", "bump", "revision"]
 
-#: Tables whose writes bump a counter (created with a row each by migration 0004).
-TRACKED_TABLES = ("building", "incident", "pre_plan", "station", "unit", "water_source")
+#: Tables whose writes bump a counter (rows are created on first use).
+TRACKED_TABLES = (
+    "building",
+    "incident",
+    "pre_plan",
+    "road_network",
+    "station",
+    "unit",
+    "water_source",
+)
 
 
 class DataRevision(Base):

@@ -42,7 +42,7 @@ I64 = npt.NDArray[np.int64]
 #: A unit or water source farther than this from every road is not snapped (it is left out of
 #: network results and said so).
 MAX_SNAP_M = 2_000.0
-_REVISION_TABLES = ("station", "water_source", "building")
+_REVISION_TABLES = ("building", "road_network", "station", "water_source")
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,13 +60,16 @@ class StationRow:
 @dataclass(frozen=True, eq=False)
 class NetworkPart:
     loaded: LoadedNetwork
-    by_length: RoadGraph
-    #: Station snaps on the directed graph, index-aligned with ``station_located``.
+    #: Station snaps, index-aligned with ``station_located`` (station ids).
     station_snaps: SnapResult | None
     station_located: I64
-    #: In-service water sources snapped on ``by_length`` (indices into the water arrays).
+    #: In-service water sources snapped once (indices into the index's water arrays).
     water_snaps: SnapResult | None
     water_snapped: I64
+
+    def station_snap_row(self) -> dict[int, int]:
+        """``{station id: row in station_snaps}``."""
+        return {int(sid): i for i, sid in enumerate(self.station_located)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,7 +242,6 @@ def _network_part(
     if not district.road_network:
         return None
     loaded = load_network(session, district.road_network)
-    by_length = loaded.graph.undirected_by_length()
     located = np.array(
         [i for i, s in enumerate(stations) if s.lon is not None and s.lat is not None],
         dtype=np.int64,
@@ -248,11 +250,10 @@ def _network_part(
     st_lat = np.array([stations[i].lat for i in located], dtype=np.float64)
     st_snaps, st_ok = _snap_within(loaded.graph, st_lon, st_lat, loaded.in_largest_scc)
     w_snaps, w_ok = _snap_within(
-        by_length, w_lon[in_service], w_lat[in_service], loaded.in_largest_scc
+        loaded.graph, w_lon[in_service], w_lat[in_service], loaded.in_largest_scc
     )
     return NetworkPart(
         loaded=loaded,
-        by_length=by_length,
         station_snaps=st_snaps,
         station_located=np.array([stations[i].id for i in located[st_ok]], dtype=np.int64),
         water_snaps=w_snaps,
@@ -264,10 +265,6 @@ def dispatch_index(session: Session, district: District) -> DispatchIndex:
     """The district's index, rebuilt only when stations, water sources or the network changed."""
     key = (session.get_bind().engine.url.render_as_string(hide_password=True), district.id)
     stamp = (*revision(session, _REVISION_TABLES), district.road_network)
-    if district.road_network:
-        from firegrid.network.service import network_info
-
-        stamp = (*stamp, network_info(session, district.road_network)["version"])
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None and hit[0] == stamp:

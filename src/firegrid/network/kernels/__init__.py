@@ -11,6 +11,11 @@ Node indices in, arrays out ("ids at the edge, indices inside"); no database, no
 :func:`route`                 fastest route between two snapped points, with its length and nodes
 :func:`sources_from_snaps`    snapped points as (node, start offset) pairs for the above
 :func:`times_to_snaps`        from node times to arrival times at snapped points
+:func:`times_to_target`       every snapped origin's fastest time to one snapped target (equal
+                              to :func:`route`), in one backward search — units to an incident
+:func:`nearest_by_distance`   the k snapped points nearest to a snapped origin by network
+                              distance (metres, both ways on every street, off-network legs
+                              included), in one bounded search — water sources near an incident
 ============================  ===================================================================
 
 Semantics shared by all kernels:
@@ -33,8 +38,9 @@ and stops at the cutoff (:mod:`~firegrid.network.kernels._search`).
 comes out with every node).
 
 Private modules: ``_validate`` (argument checks), ``_contract`` (the contracted graph),
-``_search`` (searches on it), ``_snaps`` (snapped points as sources and targets) and
-``_queries`` (the search kernels and :class:`Route`).
+``_search`` (searches on it), ``_snaps`` (snapped points as sources and targets),
+``_queries`` (the search kernels and :class:`Route`) and ``_targets`` (the unit-recommendation
+kernels: the reversed contracted graph, the by-length graph).
 """
 
 from firegrid.network.kernels._contract import _core as _core  # for the tests and benchmarks
@@ -46,14 +52,17 @@ from firegrid.network.kernels._queries import (
     route,
 )
 from firegrid.network.kernels._snaps import SnapSources, sources_from_snaps, times_to_snaps
+from firegrid.network.kernels._targets import nearest_by_distance, times_to_target
 
 __all__ = [
     "Route",
     "SnapSources",
     "many_to_many",
     "multi_source",
+    "nearest_by_distance",
     "one_to_all",
     "route",
     "sources_from_snaps",
     "times_to_snaps",
+    "times_to_target",
 ]
