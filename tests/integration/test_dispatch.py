@@ -512,3 +512,46 @@ def test_two_dispatchers_at_the_same_moment_exactly_one_wins(town: Database) -> 
             assert len([a for a in rows if a.cleared_at is None]) == 1
             # the one winner's incident holds the unit; release it for the next round
             svc.set_unit_status(s, "t", uid, "available", actor="t")
+
+
+def test_cli_recommend_json_contract_and_errors(town: Database, db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from firegrid.cli.main import app as root
+
+    runner = CliRunner()
+    args = ["dispatch", "recommend", "--district", "t", "--lon", str(SCENE[0]), "--lat"]
+    res = runner.invoke(
+        root,
+        [
+            *args,
+            str(SCENE[1]),
+            "--type",
+            "fire",
+            "--building-class",
+            "high_rise",
+            "--db",
+            db_url,
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["level"] == 2
+    etas = [u["eta_s"] for u in out["units"]]
+    assert etas == sorted(etas) and {"id", "station", "type", "eta_s"} <= set(out["units"][0])
+    assert "aerial_ladder" in [u["type"] for u in out["units"]]
+    dists = [w["distance_m"] for w in out["water_sources"]]
+    assert dists == sorted(dists) and {"id", "type", "distance_m"} <= set(out["water_sources"][0])
+    # Level 2 wants 4 pumping appliances; the district has 3: said, not hidden.
+    assert next((x["types"], x["missing"]) for x in out["shortfall"]) == (
+        ["cafs", "foam", "water_tender"],
+        1,
+    )
+    bad = runner.invoke(root, [*args, str(SCENE[1]), "--level", "7", "--db", db_url, "--json"])
+    assert bad.exit_code != 0
+    unknown = runner.invoke(
+        root,
+        ["dispatch", "recommend", "--district", "nope", "--lon", "1", "--lat", "2", "--db", db_url],
+    )
+    assert unknown.exit_code != 0 and "nope" in unknown.output

@@ -2,7 +2,9 @@
 
 Greedy by ETA, need by need, scarcest need first: each need takes the ``count`` nearest
 available units that match it and are not yet taken; then the card's minimums (appliances,
-distinct stations, personnel) are filled with the nearest units of the fill types. Whatever
+distinct stations, personnel) are filled with the nearest units of the fill types. Light units
+(a micro station's team, a motorcycle) join as first responders but count towards none of the
+minimums: those are the fire-service force the level calls for. Whatever
 cannot be met is a shortfall, stated per need and per minimum — never silently dropped.
 
 For a need whose candidates match no other need (the usual case: aerial, rescue, water
@@ -142,13 +144,17 @@ def choose_units(fleet: Fleet, card: Card) -> Pick:
         pass
     while len(stations_used()) < card.stations and add_fill(True):
         pass
-    while int(crew[chosen].sum() if chosen else 0) < card.personnel and add_fill(False):
+    def crew_sent() -> int:
+        # Firefighters on appliances; a micro station's team helps but is not the force sent.
+        return sum(int(crew[i]) for i in chosen if fleet.unit_type[i] not in LIGHT_TYPES)
+
+    while crew_sent() < card.personnel and add_fill(False):
         pass
 
     by_eta = sorted(range(len(chosen)), key=lambda j: (eta[chosen[j]], chosen[j]))
     chosen_sorted = tuple(chosen[j] for j in by_eta)
     n_stations = len(stations_used())
-    n_crew = int(crew[chosen].sum()) if chosen else 0
+    n_crew = crew_sent()
     n_app = appliances()
     return Pick(
         chosen=chosen_sorted,
