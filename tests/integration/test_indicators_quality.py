@@ -43,6 +43,42 @@ def test_mentougou_2025_indicators_from_records(demo_db: Database) -> None:
             assert ind["value"] is not None and ind["missing"] == [], ind["id"]
 
 
+def test_values_resting_on_synthetic_records_are_flagged(demo_db: Database) -> None:
+    r = _by_id(demo_db, "mentougou", 2025)
+    flagged = sorted(i for i, ind in r.items() if ind["synthetic"])
+    # The synthetic incidents (mtg-01, mtg-02) and the synthetic water sources (mtg-10, mtg-11).
+    assert flagged == ["mtg-01", "mtg-02", "mtg-10", "mtg-11"]
+    # district.toml [water]: 6 + 48 + 84 + 360 = 498 sources, 6 faulty + 3 out of service
+    # hydrants: 489 / 498 = 98.19 % — a generated figure, flagged, its status a demonstration.
+    w = r["mtg-10"]
+    assert (w["value"], w["status"], w["detail"]) == (
+        98.19,
+        "on_track",
+        {"intact": 489, "registered": 498},
+    )
+    assert w["synthetic_inputs"] == [{"kind": "water_sources", "synthetic": 498, "records": 498}]
+    assert w["synthetic_note_zh"].startswith("依据合成演示记录计算（消防水源记录498条中498条")
+    assert "status are for demonstration only" in w["synthetic_note_en"]
+    # The 360 demo hydrants are the 2021–2025 additions (commissioned 2021–2025): none was built
+    # in the 2026–2030 period — true of the generated register, so flagged like any other value.
+    h = r["mtg-11"]
+    assert (h["value"], h["synthetic"]) == (0.0, True)
+    assert h["synthetic_inputs"] == [{"kind": "water_sources", "synthetic": 360, "records": 360}]
+    assert r["mtg-02"]["synthetic_inputs"] == [
+        {"kind": "incidents", "synthetic": 104, "records": 104}
+    ]
+    for ind in r.values():
+        if not ind["synthetic"]:
+            assert ind["synthetic_inputs"] == [] and ind["synthetic_note_en"] == "", ind["id"]
+        # No value, nothing to flag: a no_data result never carries synthetic inputs.
+        if ind["status"] == "no_data":
+            assert not ind["synthetic"], ind["id"]
+    # The 20 synthetic micro stations are volunteer-staffed: they feed no station indicator.
+    assert not r["mtg-08"]["synthetic"] and not r["mtg-09"]["synthetic"]
+    bb = _by_id(demo_db, "beibei", 2020)
+    assert bb["bb-01"]["synthetic"] and not bb["bb-02"]["synthetic"]
+
+
 def test_a_year_with_one_death_meets_the_target_at_printed_precision(demo_db: Database) -> None:
     r = _by_id(demo_db, "mentougou", 2022)
     assert r["mtg-01"]["value"] == 0.25

@@ -41,9 +41,8 @@ MENTOUGOU_TOWNSHIPS = {
     "雁翅镇",
     "龙泉镇",
 }
-# The nine Mentougou stations the plan places in a township (the five specialist teams have
-# no published location).
-MENTOUGOU_LOCATED = {
+# The nine Mentougou stations the plan places in a township (district.toml: `township = …`).
+MENTOUGOU_IN_TOWNSHIPS = {
     "三家店消防救援站",
     "王平消防救援站",
     "雁翅消防救援站",
@@ -54,6 +53,15 @@ MENTOUGOU_LOCATED = {
     "龙泉消防救援站",
     "清水消防救援站",
 }
+# The five specialist teams (plan §一(五)): real teams whose host and location are not
+# published; the demo hosts them at 三家店消防救援站 (`host` in district.toml, an assumption said
+# so in each team's note), so they now have a point too.
+MENTOUGOU_TEAMS = {"地震救援分队", "高空山岳救援队", "水域救援队", "无人机分队", "核生化救援队"}
+#: The 14 stations and teams of the plan, every one of them located.
+MENTOUGOU_LOCATED = MENTOUGOU_IN_TOWNSHIPS | MENTOUGOU_TEAMS
+# [micro_stations] count = 20 in district.toml: the plan publishes no micro station of Mentougou,
+# so the demo generates 20 at real OSM POIs, each synthetic and located.
+MENTOUGOU_MICRO = 20
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +134,16 @@ def test_districts_are_listed_with_area_and_latest_population(client: TestClient
 
 def test_district_detail_counts_its_records(client: TestClient) -> None:
     d = client.get("/api/districts/mentougou").json()
-    assert (d["townships"], d["stations"], d["located_stations"]) == (13, 14, 9)
+    # Micro stations are not fire stations: the plans count them apart ("5个消防救援站、2支专职
+    # 消防队、332个微型消防站"), and so does the API. 14 stations and teams of the plan (9 in a
+    # township + 5 teams at their assumed host), all located; 20 micro stations, all synthetic.
+    assert (d["townships"], d["stations"], d["located_stations"]) == (13, 14, 14)
+    assert (d["micro_stations"], d["synthetic_stations"]) == (MENTOUGOU_MICRO, MENTOUGOU_MICRO)
+    b = client.get("/api/districts/beibei").json()
+    # Beibei: 9 stations and teams in its district.toml, none located, no micro station generated
+    # (the plan's 332 are not placed: no place data of Beibei offline).
+    assert (b["stations"], b["located_stations"], b["micro_stations"]) == (9, 0, 0)
+    assert b["synthetic_stations"] == 0
     assert d["record_years"] == {"first": 2021, "last": 2025}
     assert [p["year"] for p in d["populations"]] == [2021, 2022, 2023, 2024, 2025]
     west, south, east, north = d["bbox"]
@@ -194,7 +211,17 @@ def test_stations_layer_has_the_located_stations_with_labels(client: TestClient)
     r = client.get("/api/districts/mentougou/stations.geojson")
     assert r.headers["content-type"] == "application/geo+json"
     features = _feature_collection(r.json())
-    assert {f["properties"]["name"] for f in features} == MENTOUGOU_LOCATED
+    plan = {
+        f["properties"]["name"] for f in features if f["properties"]["station_class"] != "micro"
+    }
+    assert plan == MENTOUGOU_LOCATED
+    # The layer also shows the 20 micro stations, each flagged synthetic (the plan's are not).
+    micro = [f["properties"] for f in features if f["properties"]["station_class"] == "micro"]
+    assert len(micro) == MENTOUGOU_MICRO
+    assert all(p["synthetic"] and p["status"] == "existing" for p in micro)
+    assert not any(
+        f["properties"]["synthetic"] for f in features if f["properties"]["name"] in plan
+    )
     boundary = shape(
         client.get("/api/districts/mentougou/boundary.geojson").json()["features"][0]["geometry"]
     )
@@ -215,21 +242,31 @@ def test_stations_layer_has_the_located_stations_with_labels(client: TestClient)
     assert props["王平消防救援站"]["staffing"] == "gov_fulltime"
     assert props["军庄消防救援站"]["status_zh"] == "在建"
     assert all(p["source"] for p in props.values())
+    # A team's point is its assumed host's, and its note says the host is an assumption.
+    host = next(f for f in features if f["properties"]["name"] == "三家店消防救援站")
+    for f in features:
+        if f["properties"]["name"] in MENTOUGOU_TEAMS:
+            assert f["geometry"] == host["geometry"]
+            assert "assumed host 三家店消防救援站" in f["properties"]["note"]
 
 
 def test_stations_without_a_location_are_listed_separately(client: TestClient) -> None:
     everything = client.get("/api/districts/mentougou/stations").json()
     unlocated = client.get("/api/districts/mentougou/stations?located=false").json()
     located = client.get("/api/districts/mentougou/stations?located=true").json()
-    assert len(everything) == 14
-    assert {s["name"] for s in located} == MENTOUGOU_LOCATED
-    assert {s["name"] for s in unlocated} == {s["name"] for s in everything} - MENTOUGOU_LOCATED
-    assert all(s["lon"] is None and s["lat"] is None for s in unlocated)
-    assert {s["station_class"] for s in unlocated} == {"specialist"}
+    # The list is the whole register: 14 stations and teams + 20 micro stations, all located.
+    assert len(everything) == len(MENTOUGOU_LOCATED) + MENTOUGOU_MICRO == 34
+    assert unlocated == []
+    assert {s["name"] for s in located} == {s["name"] for s in everything}
+    assert {s["name"] for s in located if s["station_class"] != "micro"} == MENTOUGOU_LOCATED
+    assert sum(s["synthetic"] for s in everything) == MENTOUGOU_MICRO
+    assert all(s["synthetic"] == (s["station_class"] == "micro") for s in everything)
     # Beibei publishes no station location at all
     beibei = client.get("/api/districts/beibei/stations.geojson").json()
     assert beibei == {"type": "FeatureCollection", "features": []}
-    assert len(client.get("/api/districts/beibei/stations?located=false").json()) == 9
+    beibei_unlocated = client.get("/api/districts/beibei/stations?located=false").json()
+    assert len(beibei_unlocated) == 9
+    assert all(s["lon"] is None and s["lat"] is None for s in beibei_unlocated)
 
 
 # --- statistics ------------------------------------------------------------------------------

@@ -106,22 +106,89 @@ def pdf(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
 # ------------------------------------------------------------------------------- the data
 
 
+# What the Mentougou demo holds (src/firegrid/demo/data/mentougou/district.toml):
+# * 548 incidents, all synthetic: the published fires 122 + 116 + 93 + 113 + 104 of 2021–2025;
+# * 14 stations and teams of the plan — existing: 三家店 (level1), 王平, 雁翅, 妙峰山, 清水小型
+#   (small) and the 5 specialist teams = 10; under construction: 军庄 = 1; planned: 小园, 龙泉,
+#   清水 = 3 — none synthetic;
+# * [micro_stations] count = 20: micro stations at OSM POIs, all synthetic (the plan publishes
+#   none), counted apart from the stations as the plans count them;
+# * [water]: 6 cranes + 48 pools + 84 wells + 360 hydrants = 498 water sources, all synthetic;
+#   6 faulty + 3 out of service hydrants, so 489 / 498 = 98.19 % intact (mtg-10), and every
+#   hydrant commissioned 2021–2025, so 0 built in the 2026–2030 period (mtg-11);
+# * [key_units] pre_plans = 10, units and key units: synthetic, but no indicator reads them.
+MENTOUGOU_SYNTHETIC_USED = 548 + 20 + 498
+# Indicators whose value rests on synthetic records: fire deaths and fires per head (the
+# synthetic incidents), water-source intact rate and new hydrants (the synthetic water sources).
+MENTOUGOU_SYNTHETIC_INDICATORS = ("mtg-01", "mtg-02", "mtg-10", "mtg-11")
+# on_track: mtg-01 (0 deaths), mtg-08 (0 of 3 stations, on the trajectory before the period),
+# mtg-10 (98.19 % ≥ 97 %), mtg-11 (0 of 260 hydrants before the period); at_risk: mtg-09, mtg-13;
+# missed: mtg-02 (2.63 > 2.4); the other 14 have no records.
+MENTOUGOU_STATUS = {"on_track": 4, "at_risk": 2, "missed": 1, "no_data": 14}
+
+
 def test_report_data_for_mentougou_2025(mentougou: Report) -> None:
     assert mentougou.plan_id == "mentougou-2026-2030"
     assert mentougou.year_before_period  # 2025 is the baseline year of the 2026–2030 plan
-    assert mentougou.status_counts == {"on_track": 2, "at_risk": 2, "missed": 1, "no_data": 16}
+    assert mentougou.status_counts == MENTOUGOU_STATUS
     assert mentougou.years == (2021, 2022, 2023, 2024, 2025)
     assert [r.fires for r in mentougou.annual_rows] == [122, 116, 93, 113, 104, 548]
-    assert mentougou.provenance.synthetic_incidents == 548
     assert mentougou.problems[0].id == "mtg-02"  # the binding miss comes first
+    # Micro stations are not in the station register: the plans count them apart.
     assert mentougou.station_counts == {
         "existing": 10,
         "under_construction": 1,
         "planned": 3,
         "closed": 0,
     }
+    assert not any(s.station_class == "micro" or s.synthetic for s in mentougou.stations)
+    assert mentougou.micro_station_counts == {"total": 20, "existing": 20, "synthetic": 20}
     assert mentougou.fires_per_10k_indicator is not None
     assert mentougou.fires_per_10k_indicator.target == 2.4
+
+
+def test_indicators_resting_on_synthetic_records_are_flagged(mentougou: Report) -> None:
+    flagged = {r.id: r for r in mentougou.synthetic_indicators}
+    assert tuple(flagged) == MENTOUGOU_SYNTHETIC_INDICATORS
+    assert [(i.kind, i.synthetic, i.records) for i in flagged["mtg-02"].synthetic_inputs] == [
+        ("incidents", 104, 104)  # the 104 fires of 2025
+    ]
+    assert (flagged["mtg-10"].value, flagged["mtg-10"].status) == (98.19, "on_track")
+    assert [(i.kind, i.synthetic, i.records) for i in flagged["mtg-10"].synthetic_inputs] == [
+        ("water_sources", 498, 498)
+    ]
+    assert (flagged["mtg-11"].value, flagged["mtg-11"].status) == (0.0, "on_track")
+    assert [(i.kind, i.synthetic, i.records) for i in flagged["mtg-11"].synthetic_inputs] == [
+        ("water_sources", 360, 360)
+    ]
+    # Values from real records only stay unflagged: stations (mtg-08, mtg-09), personnel (mtg-13).
+    for ident in ("mtg-08", "mtg-09", "mtg-13"):
+        row = next(r for r in mentougou.indicators if r.id == ident)
+        assert row.value is not None and not row.synthetic, ident
+
+
+def test_provenance_counts_every_synthetic_kind(mentougou: Report, beibei: Report) -> None:
+    prov = mentougou.provenance
+    assert prov.synthetic_incidents == 548
+    assert (prov.synthetic_stations, prov.synthetic_micro_stations) == (20, 20)
+    assert (prov.synthetic_water_sources, prov.synthetic_apparatus) == (498, 0)
+    assert [(c.kind, c.count) for c in prov.synthetic_used] == [
+        ("incidents", 548),
+        ("stations", 20),
+        ("water_sources", 498),
+    ]
+    assert prov.synthetic_records == MENTOUGOU_SYNTHETIC_USED == 1066
+    # Synthetic records the report does not use are named too, never left out silently.
+    unused = {c.kind: c.count for c in prov.synthetic_unused}
+    assert set(unused) == {"units", "buildings", "pre_plans"}
+    assert unused["pre_plans"] == 10  # [key_units] pre_plans = 10
+    assert unused["buildings"] == 86  # key units at the OSM POIs of key_units.toml's kinds
+    assert unused["units"] >= 30  # every existing station, team and micro station has a unit
+    # Beibei: 13,949 synthetic incidents (the published 表2 calls of 2016–2020), nothing else
+    # the report uses; its stations are the plan's, its 8 vehicles planned purchases.
+    bb = beibei.provenance
+    assert [(c.kind, c.count) for c in bb.synthetic_used] == [("incidents", 13949)]
+    assert beibei.micro_stations == ()
 
 
 def test_years_after_the_records_are_not_tabulated(demo_url: str) -> None:
@@ -163,7 +230,26 @@ def test_html_indicator_table(html_zh: str) -> None:
 
 def test_html_summary_counts(html_zh: str) -> None:
     summary = _text(_section(html_zh, "summary"))
-    assert "达标2项，预警2项，未达标1项，缺数据16项" in summary
+    assert "达标4项，预警2项，未达标1项，缺数据14项" in summary
+    assert "其中4项指标（序号1、2、10、11）的数值依据合成演示记录计算，其状态仅作演示" in summary
+    assert "已建10个，在建1个，规划3个" in summary
+    assert "微型消防站按规划口径另计：20个，其中20个为合成演示记录" in summary
+
+
+def test_html_marks_values_from_synthetic_records(html_zh: str) -> None:
+    table = _section(html_zh, "indicators")
+    rows = {
+        m.group(1): _text(m.group(0))
+        for m in re.finditer(r"<tr[^>]*>\s*<td class=\"center\">(\d+)</td>.*?</tr>", table, re.S)
+    }
+    for number in ("1", "2", "10", "11"):
+        assert "（合成数据）" in rows[number] and "依据合成演示记录计算" in rows[number], number
+    assert "98.19%" in rows["10"] and "消防水源记录498条中498条为合成记录" in rows["10"]
+    assert "消防水源记录360条中360条为合成记录" in rows["11"]
+    assert "警情记录104条中104条为合成记录" in rows["2"]
+    for number in ("8", "9", "13"):  # from the plan's stations and personnel: real records
+        assert "合成" not in rows[number], number
+    assert table.count('<tr class="synthetic">') == 4
 
 
 def test_html_annual_table_matches_the_plan(html_zh: str) -> None:
@@ -185,24 +271,37 @@ def test_html_quality_findings_and_recommendations(html_zh: str) -> None:
     assert quality.count("错误") >= 2
     problems = _text(_section(html_zh, "problems"))
     # built from the computed values, nothing invented
-    assert "【未达标·约束性】万人火灾事故发生率：2025年为2.63，目标≤2.4。" in problems
-    assert "万人常住人口拥有消防员：2025年为7.3，目标≥7.0" in problems
-    assert "16项指标因缺少记录无法评估" in problems
+    assert (
+        "【未达标（合成数据）·约束性】万人火灾事故发生率：2025年为2.63，目标≤2.4。建议："
+        in problems
+    )
+    assert "【预警·预期性】万人常住人口拥有消防员：2025年为7.3，目标≥7.0" in problems
+    assert "14项指标因缺少记录无法评估" in problems
     assert "直接财产损失列标注单位" in problems
 
 
 def test_html_stations_by_status(html_zh: str) -> None:
     stations = _text(_section(html_zh, "stations"))
-    assert "已建10个，在建1个，规划3个" in stations
+    assert "（消防救援站及各类队伍，不含微型消防站）：已建10个，在建1个，规划3个" in stations
     assert re.search(r"军庄消防救援站\s+一级普通消防站\s+在建", stations)
     assert re.search(r"小园消防救援站\s+一级普通消防站\s+规划\s+2030", stations)
+    # The 20 synthetic micro stations are counted apart, not listed as stations.
+    assert "微型消防站按规划口径另计：20个，其中20个为合成演示记录" in stations
+    table_rows = re.findall(r'<tr class="station-(\w+)">', _section(html_zh, "stations"))
+    assert len(table_rows) == 14 and table_rows.count("existing") == 10
 
 
 def test_html_says_the_incidents_are_synthetic(html_zh: str) -> None:
     banner = _text(html_zh[: html_zh.index('<section id="summary">')])
-    assert "本报告使用的548条记录为合成数据" in banner
+    # Every synthetic record the report uses, kind by kind: 548 + 20 + 498 = 1066.
+    assert (
+        "本报告使用的记录中有1066条为合成数据（警情记录548条、站点记录20条（其中微型消防站20个）、"
+        "消防水源记录498条）" in banner
+    )
     prov = _text(_section(html_zh, "provenance"))
     assert "548条警情记录中有548条为合成记录" in prov
+    assert "本报告使用的其他合成记录：站点记录20条（其中微型消防站20个）、消防水源记录498条" in prov
+    assert "数据库中另有本报告未使用的合成记录：" in prov and "灭火救援预案10份" in prov
     assert "门头沟规划 表1" in prov  # where the population figures come from
 
 
@@ -235,11 +334,20 @@ def test_english_report(html_en: str) -> None:
         assert word in text
     assert "The direct-loss column is headed 万元" in text  # the finding's English message
     assert "548 of the 548 incident records used in this report are synthetic" in text
+    assert "1066 of the records used in this report are synthetic (548 incident records" in text
+    assert "Of these, 4 (no. 1, 2, 10, 11) are computed from synthetic demo records" in text
     # none of the Chinese interface strings leaks into the English page
     for zh in ("目标指标完成进度", "突出问题及对策建议", "数据来源说明", "合计/年均", "缺少："):
         assert zh not in text
     statuses = set(re.findall(r'<td class="status [a-z_]+" [^>]*>([^<]+)</td>', html_en))
-    assert statuses == {"On track", "At risk", "Missed", "No data"}
+    # The only missed indicator (mtg-02) rests on the synthetic incidents.
+    assert statuses == {
+        "On track",
+        "On track (synthetic data)",
+        "At risk",
+        "Missed (synthetic data)",
+        "No data",
+    }
     assert '<html lang="en">' in html_en
 
 
@@ -271,8 +379,9 @@ def test_pdf_embeds_the_cjk_font_and_reads_back(pdf: tuple[Path, dict[str, Any]]
     assert data.startswith(b"%PDF")
     assert info["out"] == str(out) and info["format"] == "pdf"
     assert info["pages"] >= 3
-    assert info["indicators"] == {"on_track": 2, "at_risk": 2, "missed": 1, "no_data": 16}
+    assert info["indicators"] == MENTOUGOU_STATUS
     assert info["findings"] == 2
+    assert info["synthetic_records"] == MENTOUGOU_SYNTHETIC_USED
     if not (shutil.which("pdffonts") and shutil.which("pdftotext")):
         pytest.skip("poppler-utils (pdffonts, pdftotext) not installed: cannot inspect the PDF")
     fonts = subprocess.run(

@@ -1,6 +1,7 @@
 """Load a demo district: real boundaries, townships and places; stations, population and
 personnel from its plan; published tables as printed; incidents generated from the published
-totals (synthetic, seeded). Idempotent: loading twice changes nothing."""
+totals (synthetic, seeded); dispatchable units, micro stations, water sources, key units and
+pre-plans for the command centre (``demo.fleet``). Idempotent: loading twice changes nothing."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ from sqlalchemy.orm import Session
 from firegrid.accounts import audit
 from firegrid.db.session import Database
 from firegrid.db.upsert import UpsertCounts, upsert_rows
+from firegrid.demo.fleet import (
+    FleetContext,
+    load_key_units,
+    load_micro_stations,
+    load_units,
+    load_water_sources,
+)
 from firegrid.demo.spec import DemoSpec, data_path, load_spec
 from firegrid.demo.synthetic import (
     PointSampler,
@@ -103,6 +111,10 @@ class _Loader:
 
     def _count(self, what: str, counts: UpsertCounts) -> None:
         self.report.counts[what] = counts.as_dict()
+
+    def count_optional(self, what: str, counts: UpsertCounts | None) -> None:
+        if counts is not None:
+            self._count(what, counts)
 
     # -- district, population ---------------------------------------------------------------
     def district(self) -> District:
@@ -245,8 +257,11 @@ class _Loader:
     # -- stations, personnel, apparatus -----------------------------------------------------
     def stations(self, district: District) -> dict[str, Station]:
         towns = {t.name_zh: t for t, _ in self.township_geoms}
-        rows = []
+        rows: list[dict[str, Any]] = []
+        hosts: dict[str, str] = {}
         for st in self.raw.get("stations", []):
+            if "host" in st:
+                hosts[st["name"]] = st["host"]
             cls = StationClass(st["class"])
             lon = lat = None
             town = towns.get(st.get("township", ""))
@@ -274,9 +289,40 @@ class _Loader:
                     + ("" if lon is not None else " Location not published."),
                 }
             )
+        # A team hosted by a station (host not published: the TOML's assumption) sits at its
+        # host; it is written after the hosts so that their ids exist.
+        where = {r["name"]: r for r in rows}
+        for name, host in hosts.items():
+            h = where.get(host)
+            if h is None or h["lon"] is None or host in hosts:
+                raise ConfigurationError(
+                    f"demo {self.spec.code}: {name} hosted by {host!r}, "
+                    "which is not a located, unhosted station"
+                )
+            where[name].update(
+                lon=h["lon"],
+                lat=h["lat"],
+                township_id=h["township_id"],
+                note=(
+                    where[name]["note"].replace(" Location not published.", "")
+                    + f" Host and location not published: placed at its assumed host {host}"
+                    " (firegrid's assumption for the demo, synthetic)."
+                ).strip(),
+            )
         counts, objs = upsert_rows(
-            self.s, Station, rows, key=["name"], scope={"district_id": district.id}
+            self.s,
+            Station,
+            [r for r in rows if r["name"] not in hosts],
+            key=["name"],
+            scope={"district_id": district.id},
         )
+        hosted = [
+            {**where[name], "host_station_id": objs[(host,)].id} for name, host in hosts.items()
+        ]
+        if hosted:
+            counts += upsert_rows(
+                self.s, Station, hosted, key=["name"], scope={"district_id": district.id}
+            )[0]
         self._count("stations", counts)
         return {k[0]: v for k, v in objs.items()}
 
@@ -488,6 +534,21 @@ def load_demo(
         loader.stations(district)
         loader.personnel(district)
         loader.apparatus(district)
+        fleet = FleetContext(session, district, spec.raw)
+        if "micro_stations" in spec.raw:
+            say("micro stations (synthetic, at real POIs)")
+            loader.count_optional("micro_stations", load_micro_stations(fleet))
+        say("dispatchable units")
+        loader.count_optional("units", load_units(fleet))
+        if "water" in spec.raw:
+            say("water sources (published counts, synthetic positions)")
+            loader.count_optional("water_sources", load_water_sources(fleet, loader.township_geoms))
+        if "key_units" in spec.raw:
+            say("key units and pre-plans")
+            key = load_key_units(fleet)
+            if key is not None:
+                loader.count_optional("key_units", key[0])
+                loader.count_optional("pre_plans", key[1])
         say("published tables")
         loader.published(district)
         say("synthetic incidents")

@@ -22,6 +22,7 @@ from firegrid.districts.models import District, DistrictPopulation, Township
 from firegrid.districts.repository import get_district, list_districts, populations, townships
 from firegrid.incidents.models import Incident
 from firegrid.stations.models import Station
+from firegrid.types import StationClass
 
 __all__ = [
     "DistrictOverview",
@@ -38,13 +39,22 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DistrictOverview:
-    """A district with its population series (by year) and record counts."""
+    """A district with its population series (by year) and record counts.
+
+    Micro stations (微型消防站) are not fire stations: the plans count them apart ("5个消防救援站、
+    2支专职消防队、332个微型消防站"), and so does this overview. ``stations`` and
+    ``located_stations`` count the stations and teams of every other class (消防救援站, 专职队,
+    专业队 …), whatever their status; ``micro_stations`` the micro stations; ``synthetic_stations``
+    the register entries of any class generated for a demo (``synthetic = true``).
+    """
 
     district: District
     populations: Sequence[DistrictPopulation]
     townships: int
     stations: int
     located_stations: int
+    micro_stations: int = 0
+    synthetic_stations: int = 0
 
     @property
     def latest_population(self) -> DistrictPopulation | None:
@@ -94,26 +104,34 @@ def _overviews(session: Session, districts: list[District]) -> list[DistrictOver
     ):
         pops[p.district_id].append(p)
     n_towns = _counts(session, Township, ids)
-    n_stations = _counts(session, Station, ids)
-    located = {
-        district_id: count
-        for district_id, count in session.execute(
-            select(Station.district_id, func.count(Station.id))
-            .where(
-                Station.district_id.in_(ids),
-                Station.lon.is_not(None),
-                Station.lat.is_not(None),
-            )
-            .group_by(Station.district_id)
+    stations: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    located_expr = Station.lon.is_not(None) & Station.lat.is_not(None)
+    for district_id, station_class, synthetic, located, count in session.execute(
+        select(
+            Station.district_id,
+            Station.station_class,
+            Station.synthetic,
+            located_expr,
+            func.count(Station.id),
         )
-    }
+        .where(Station.district_id.in_(ids))
+        .group_by(Station.district_id, Station.station_class, Station.synthetic, located_expr)
+    ):
+        micro = station_class == StationClass.MICRO
+        stations["micro" if micro else "stations"][district_id] += count
+        if located and not micro:
+            stations["located"][district_id] += count
+        if synthetic:
+            stations["synthetic"][district_id] += count
     return [
         DistrictOverview(
             district=d,
             populations=tuple(pops.get(d.id, [])),
             townships=n_towns.get(d.id, 0),
-            stations=n_stations.get(d.id, 0),
-            located_stations=located.get(d.id, 0),
+            stations=stations["stations"][d.id],
+            located_stations=stations["located"][d.id],
+            micro_stations=stations["micro"][d.id],
+            synthetic_stations=stations["synthetic"][d.id],
         )
         for d in districts
     ]

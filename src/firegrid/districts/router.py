@@ -72,8 +72,16 @@ class DistrictOut(DistrictSummaryOut):
     source: str
     populations: list[PopulationOut]
     townships: int
-    stations: int
-    located_stations: int
+    stations: int = Field(
+        description="Fire & rescue stations and teams of every status, micro stations excepted "
+        "(the plans count micro stations apart)."
+    )
+    located_stations: int = Field(description="Of ``stations``, those with a location.")
+    micro_stations: int = Field(description="Micro stations (微型消防站), counted apart.")
+    synthetic_stations: int = Field(
+        description="Station records of any class generated for a demo (synthetic), "
+        "micro stations included."
+    )
     bbox: tuple[float, float, float, float] | None = Field(
         description="(west, south, east, north) in WGS84 degrees."
     )
@@ -287,6 +295,8 @@ def get_district_detail(code: DistrictCode, session: PublicSession) -> DistrictO
         townships=o.townships,
         stations=o.stations,
         located_stations=o.located_stations,
+        micro_stations=o.micro_stations,
+        synthetic_stations=o.synthetic_stations,
         bbox=o.bbox,
         record_years=YearSpan(first=span[0], last=span[1]) if span else None,
     )

@@ -4,6 +4,15 @@ A formula returns ``value=None`` with the reasons in ``missing`` whenever the re
 not exist; it never substitutes a published or assumed figure. Rates are rounded to the
 precision the plans print (two decimals), so "≤0.25" is judged on the same figure a reader of
 the plan sees.
+
+Synthetic records
+-----------------
+Demo districts hold generated records (``synthetic = true``: incidents, micro stations, water
+sources, vehicles …). A formula that computes a value also says, in ``FormulaValue.synthetic``,
+how many of the records the value rests on are synthetic, per record kind (a
+:class:`SyntheticInput`; kinds with no synthetic record are left out). The service flags such a
+value (``IndicatorResult.synthetic``) so that no consumer presents it as a real figure. A formula
+that returns no value returns no synthetic inputs: there is nothing to flag.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from firegrid.districts.models import District, Township
@@ -36,7 +45,15 @@ from firegrid.types import (
 )
 from firegrid.water.models import WaterSource
 
-__all__ = ["FORMULA_FUNCTIONS", "FormulaContext", "FormulaValue", "Need", "compute"]
+__all__ = [
+    "FORMULA_FUNCTIONS",
+    "SYNTHETIC_KIND_LABELS",
+    "FormulaContext",
+    "FormulaValue",
+    "Need",
+    "SyntheticInput",
+    "compute",
+]
 
 
 @dataclass(frozen=True)
@@ -57,11 +74,41 @@ class Need:
     en: str
 
 
+#: Record kinds that may be synthetic, as (zh, en) labels for the notes that say so.
+SYNTHETIC_KIND_LABELS: dict[str, tuple[str, str]] = {
+    "incidents": ("警情记录", "incident records"),
+    "stations": ("站点记录", "station records"),
+    "water_sources": ("消防水源记录", "water-source records"),
+    "apparatus": ("消防车记录", "vehicle records"),
+}
+
+
+@dataclass(frozen=True)
+class SyntheticInput:
+    """``synthetic`` of the ``records`` of one kind a value was computed from are generated."""
+
+    kind: str
+    synthetic: int
+    records: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "synthetic": self.synthetic, "records": self.records}
+
+
+def _synthetic(kind: str, synthetic: int, records: int) -> tuple[SyntheticInput, ...]:
+    """The basis to report: empty when none of the records is synthetic."""
+    if kind not in SYNTHETIC_KIND_LABELS:
+        raise ConfigurationError(f"unknown synthetic record kind {kind!r}")
+    return (SyntheticInput(kind, synthetic, records),) if synthetic else ()
+
+
 @dataclass(frozen=True)
 class FormulaValue:
     value: float | None
     missing: tuple[Need, ...] = ()
     detail: dict[str, Any] = field(default_factory=dict)
+    #: Synthetic records the value rests on (empty: none, or no value).
+    synthetic: tuple[SyntheticInput, ...] = ()
 
 
 FormulaFn = Callable[[FormulaContext], FormulaValue]
@@ -108,21 +155,26 @@ def _population(ctx: FormulaContext) -> tuple[int | None, list[Need]]:
     return pop.population, []
 
 
-def _fire_counts(ctx: FormulaContext) -> tuple[int, int, int]:
-    """(records of any category, fires, fire deaths) in the local calendar year."""
+def _fire_counts(ctx: FormulaContext) -> tuple[int, int, int, int]:
+    """(records of any category, synthetic ones among them, fires, fire deaths) in the local
+    calendar year."""
     start, end = year_bounds_utc(ctx.district, ctx.year, ctx.year)
     in_year = (
         Incident.district_id == ctx.district.id,
         Incident.received_at >= start,
         Incident.received_at < end,
     )
-    records = ctx.session.scalar(select(func.count()).where(*in_year)) or 0
+    records, synthetic = ctx.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Incident.synthetic, 1), else_=0)), 0))
+        .select_from(Incident)
+        .where(*in_year)
+    ).one()
     fires, deaths = ctx.session.execute(
         select(func.count(), func.coalesce(func.sum(Incident.deaths), 0)).where(
             *in_year, Incident.category == IncidentCategory.FIRE
         )
     ).one()
-    return int(records), int(fires), int(deaths)
+    return int(records), int(synthetic), int(fires), int(deaths)
 
 
 def _rate(count: float, population: int, per: int) -> float:
@@ -131,13 +183,18 @@ def _rate(count: float, population: int, per: int) -> float:
 
 def _incident_rate(ctx: FormulaContext, *, what: str, per: int) -> FormulaValue:
     pop, missing = _population(ctx)
-    records, fires, deaths = _fire_counts(ctx)
+    records, synthetic, fires, deaths = _fire_counts(ctx)
     if records == 0:
         missing.append(Need(f"{ctx.year}年警情记录", f"incident records of {ctx.year}"))
     if missing or pop is None:
         return FormulaValue(None, tuple(missing))
     count = deaths if what == "deaths" else fires
-    return FormulaValue(_rate(count, pop, per), detail={what: count, "population": pop, "per": per})
+    # The value rests on the year's records (a year with calls but no fire counts 0 fires).
+    return FormulaValue(
+        _rate(count, pop, per),
+        detail={what: count, "population": pop, "per": per},
+        synthetic=_synthetic("incidents", synthetic, records),
+    )
 
 
 def _existing_stations(ctx: FormulaContext) -> list[Station]:
@@ -189,14 +246,15 @@ def _fires_10k(ctx: FormulaContext) -> FormulaValue:
 def _building_fires(ctx: FormulaContext) -> FormulaValue:
     pop, missing = _population(ctx)
     start, end = year_bounds_utc(ctx.district, ctx.year, ctx.year)
-    flags = ctx.session.scalars(
-        select(Incident.building_fire).where(
+    rows = ctx.session.execute(
+        select(Incident.building_fire, Incident.synthetic).where(
             Incident.district_id == ctx.district.id,
             Incident.category == IncidentCategory.FIRE,
             Incident.received_at >= start,
             Incident.received_at < end,
         )
     ).all()
+    flags = [f for f, _ in rows]
     if not flags:
         missing.append(Need(f"{ctx.year}年火灾记录", f"fire records of {ctx.year}"))
     unknown = sum(1 for f in flags if f is None)
@@ -210,7 +268,11 @@ def _building_fires(ctx: FormulaContext) -> FormulaValue:
     if missing or pop is None:
         return FormulaValue(None, tuple(missing))
     n = sum(1 for f in flags if f)
-    return FormulaValue(_rate(n, pop, 100_000), detail={"building_fires": n, "population": pop})
+    return FormulaValue(
+        _rate(n, pop, 100_000),
+        detail={"building_fires": n, "population": pop},
+        synthetic=_synthetic("incidents", sum(1 for _, syn in rows if syn), len(rows)),
+    )
 
 
 # -- infrastructure ------------------------------------------------------------------------------
@@ -238,7 +300,12 @@ def _stations_built(ctx: FormulaContext) -> FormulaValue:
         and s.planned_year is not None
         and ctx.period_start <= s.planned_year <= ctx.period_end
     ]
-    return FormulaValue(float(len(built)), detail={"built": built, "planned_in_period": planned})
+    # The count rests on the whole register of these classes (a synthetic entry could be counted).
+    return FormulaValue(
+        float(len(built)),
+        detail={"built": built, "planned_in_period": planned},
+        synthetic=_synthetic("stations", sum(1 for s in rows if s.synthetic), len(rows)),
+    )
 
 
 @formula("stations_per_100k")
@@ -254,6 +321,7 @@ def _stations_per_100k(ctx: FormulaContext) -> FormulaValue:
     return FormulaValue(
         _rate(len(stations), pop, 100_000),
         detail={"stations": len(stations), "population": pop},
+        synthetic=_synthetic("stations", sum(1 for s in stations if s.synthetic), len(stations)),
     )
 
 
@@ -264,19 +332,21 @@ def _team_rate(ctx: FormulaContext, kinds: frozenset[TownshipKind]) -> FormulaVa
     towns = [t for t in towns if TownshipKind(t.kind) in kinds]
     if not towns:
         return FormulaValue(None, (Need("乡镇（街道）名录", "township register of the district"),))
-    with_team = {
-        s.township_id
+    teams = [
+        s
         for s in _existing_stations(ctx)
         if s.township_id is not None
         and (
             Staffing(s.staffing) in FULLTIME_TEAM_STAFFING
             or s.station_class in (StationClass.GOV_FULLTIME, StationClass.TOWNSHIP_TEAM)
         )
-    }
+    ]
+    with_team = {s.township_id for s in teams}
     covered = sorted(t.name_zh for t in towns if t.id in with_team)
     return FormulaValue(
         _percent(len(covered), len(towns)),
         detail={"covered": covered, "townships": len(towns)},
+        synthetic=_synthetic("stations", sum(1 for s in teams if s.synthetic), len(teams)),
     )
 
 
@@ -292,13 +362,14 @@ def _gov_team_coverage(ctx: FormulaContext) -> FormulaValue:
 
 
 def _water_rate(ctx: FormulaContext, kinds: frozenset[WaterSourceKind] | None) -> FormulaValue:
-    q = select(WaterSource.status).where(
+    q = select(WaterSource.status, WaterSource.synthetic).where(
         WaterSource.district_id == ctx.district.id,
         WaterSource.status.notin_([WaterSourceStatus.PLANNED, WaterSourceStatus.REMOVED]),
     )
     if kinds is not None:
         q = q.where(WaterSource.kind.in_(kinds))
-    statuses = ctx.session.scalars(q).all()
+    rows = ctx.session.execute(q).all()
+    statuses = [st for st, _ in rows]
     what = ("消火栓", "hydrant") if kinds else ("消防水源", "water-source")
     if not statuses:
         return FormulaValue(
@@ -312,7 +383,9 @@ def _water_rate(ctx: FormulaContext, kinds: frozenset[WaterSourceKind] | None) -
         )
     intact = sum(1 for s in statuses if s == WaterSourceStatus.IN_SERVICE)
     return FormulaValue(
-        _percent(intact, len(statuses)), detail={"intact": intact, "registered": len(statuses)}
+        _percent(intact, len(statuses)),
+        detail={"intact": intact, "registered": len(statuses)},
+        synthetic=_synthetic("water_sources", sum(1 for _, syn in rows if syn), len(rows)),
     )
 
 
@@ -328,12 +401,13 @@ def _hydrant_intact(ctx: FormulaContext) -> FormulaValue:
 
 @formula("hydrants_built_in_period")
 def _hydrants_built(ctx: FormulaContext) -> FormulaValue:
-    years = ctx.session.scalars(
-        select(WaterSource.commissioned_year).where(
+    rows = ctx.session.execute(
+        select(WaterSource.commissioned_year, WaterSource.synthetic).where(
             WaterSource.district_id == ctx.district.id,
             WaterSource.kind == WaterSourceKind.HYDRANT,
         )
     ).all()
+    years = [y for y, _ in rows]
     if not years:
         return FormulaValue(
             None,
@@ -345,7 +419,13 @@ def _hydrants_built(ctx: FormulaContext) -> FormulaValue:
             ),
         )
     built = sum(1 for y in years if y is not None and ctx.period_start <= y <= ctx.year)
-    return FormulaValue(float(built), detail={"hydrants_registered": len(years)})
+    # Synthetic hydrants' commissioning years are generated: a count of 0 (or any count) built
+    # in the period rests on them as much as a positive one.
+    return FormulaValue(
+        float(built),
+        detail={"hydrants_registered": len(years)},
+        synthetic=_synthetic("water_sources", sum(1 for _, syn in rows if syn), len(rows)),
+    )
 
 
 @formula("hydrant_built_rate")
@@ -412,6 +492,9 @@ def _engines(ctx: FormulaContext) -> FormulaValue:
     return FormulaValue(
         _rate(len(in_service), pop, 10_000),
         detail={"vehicles": len(in_service), "population": pop},
+        synthetic=_synthetic(
+            "apparatus", sum(1 for a in in_service if a.synthetic), len(in_service)
+        ),
     )
 
 

@@ -1,4 +1,24 @@
-"""Evaluate a district's plan indicators for a year from its records."""
+"""Evaluate a district's plan indicators for a year from its records.
+
+Values that rest on synthetic records
+-------------------------------------
+The demo districts hold records generated for the demonstration (``synthetic = true``). Where
+published figures exist the generators reproduce them (the yearly fire and death totals, the
+number of water sources of each kind); everything else about such a record — the time and place
+of a call, the status and commissioning year of a hydrant, a micro station — is generated. An
+indicator computed from such records is evaluated like any other (the demo shows what the
+district will see), but its result is flagged, for every record-based indicator alike:
+
+* ``synthetic`` is true and ``synthetic_inputs`` says how many of which records are generated;
+* ``synthetic_note_zh`` / ``synthetic_note_en`` say so in words ("computed from synthetic demo
+  records … the status is for demonstration only");
+* the status keeps its code (the traffic-light colours and counts stay comparable), but it is a
+  *demonstration* status: every consumer must show the flag next to it, never "on track" alone.
+  The report labels it "达标（合成数据）" / "On track (synthetic data)" and counts such
+  indicators separately in its summary.
+
+A result with no value (``no_data``) is never flagged: nothing rests on any record.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +29,36 @@ from sqlalchemy.orm import Session
 
 from firegrid.districts.repository import get_district
 from firegrid.indicators.catalog import Indicator, Plan, load_plan, plans_for_district
-from firegrid.indicators.formulas import FormulaContext, Need, compute
+from firegrid.indicators.formulas import (
+    SYNTHETIC_KIND_LABELS,
+    FormulaContext,
+    Need,
+    SyntheticInput,
+    compute,
+)
 from firegrid.indicators.kernels import evaluate_status
 
-__all__ = ["IndicatorResult", "PlanResult", "evaluate_district"]
+__all__ = ["IndicatorResult", "PlanResult", "evaluate_district", "synthetic_note"]
+
+
+def synthetic_note(inputs: tuple[SyntheticInput, ...], lang: str) -> str:
+    """Say which generated records a value rests on ("" when none), in ``zh`` or ``en``."""
+    if not inputs:
+        return ""
+    if lang == "zh":
+        parts = "；".join(
+            f"{SYNTHETIC_KIND_LABELS[i.kind][0]}{i.records}条中{i.synthetic}条为合成记录"
+            for i in inputs
+        )
+        return f"依据合成演示记录计算（{parts}），数值与状态仅作演示，不代表真实情况。"
+    parts = "; ".join(
+        f"{i.synthetic} of {i.records} {SYNTHETIC_KIND_LABELS[i.kind][1]} are synthetic"
+        for i in inputs
+    )
+    return (
+        f"Computed from synthetic demo records ({parts}): the value and its status are for "
+        "demonstration only, not a real figure."
+    )
 
 
 @dataclass(frozen=True)
@@ -25,6 +71,13 @@ class IndicatorResult:
     detail: dict[str, Any] = field(default_factory=dict)
     progress: float | None = None
     expected_share: float | None = None
+    #: Synthetic records the value rests on, per kind (see the module docstring).
+    synthetic_inputs: tuple[SyntheticInput, ...] = ()
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the value rests on synthetic (generated demo) records."""
+        return bool(self.synthetic_inputs)
 
     def as_dict(self) -> dict[str, Any]:
         ind = self.indicator
@@ -53,6 +106,10 @@ class IndicatorResult:
             "detail": self.detail,
             "progress": self.progress,
             "expected_share": self.expected_share,
+            "synthetic": self.synthetic,
+            "synthetic_inputs": [i.as_dict() for i in self.synthetic_inputs],
+            "synthetic_note_zh": synthetic_note(self.synthetic_inputs, "zh"),
+            "synthetic_note_en": synthetic_note(self.synthetic_inputs, "en"),
             "formula": ind.formula,
             "fed_by": list(ind.fed_by),
             "note_zh": ind.note_zh,
@@ -115,6 +172,7 @@ def evaluate_district(
                     detail=fv.detail,
                     progress=st.progress,
                     expected_share=st.expected_share,
+                    synthetic_inputs=fv.synthetic if fv.value is not None else (),
                 )
             )
         out.append(PlanResult(plan=plan, year=year, results=tuple(results)))

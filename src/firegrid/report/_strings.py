@@ -11,7 +11,8 @@ from typing import Final, Literal, cast
 
 from firegrid.errors import ConfigurationError, InvalidInputError
 from firegrid.indicators.kernels import StatusCode
-from firegrid.report.service import IndicatorRow, Report
+from firegrid.indicators.service import synthetic_note
+from firegrid.report.service import IndicatorRow, Provenance, Report, SyntheticCount
 from firegrid.statistics.service import CallsRow
 from firegrid.types import IncidentCategory
 
@@ -110,7 +111,56 @@ def _explanation(row: IndicatorRow, lang: Lang) -> str:
         text += t("list_sep", lang) + t(
             "progress", lang, p=_pct(row.progress), e=_pct(row.expected_share)
         )
+    if row.synthetic:
+        note = synthetic_note(row.synthetic_inputs, lang)
+        text += t("list_sep", lang) + (note[:1].lower() + note[1:] if lang == "en" else note)
     return text
+
+
+def _status_label(row: IndicatorRow, lang: Lang) -> str:
+    """The status as shown: a status resting on synthetic records says so."""
+    label = t(f"status_{row.status}", lang)
+    return t("status_synthetic", lang, label=label) if row.synthetic else label
+
+
+def _synthetic_parts(counts: tuple[SyntheticCount, ...], prov: Provenance, lang: Lang) -> str:
+    """``警情记录548条、站点记录20条（其中微型消防站20个）…`` for the given kinds."""
+    parts = []
+    for c in counts:
+        if c.kind == "stations" and prov.synthetic_micro_stations:
+            parts.append(
+                t(
+                    "synthetic_kind_stations_micro",
+                    lang,
+                    n=c.count,
+                    micro=prov.synthetic_micro_stations,
+                )
+            )
+        else:
+            parts.append(t(f"synthetic_kind_{c.kind}", lang, n=c.count))
+    return t("enum_sep", lang).join(parts)
+
+
+def _summary_synthetic(report: Report, lang: Lang) -> str:
+    rows = report.synthetic_indicators
+    if not rows:
+        return ""
+    numbers = t("enum_sep", lang).join(str(r.number) for r in rows)
+    return t("sentence_sep", lang) + t("summary_synthetic", lang, n=len(rows), numbers=numbers)
+
+
+def _micro_line(report: Report, lang: Lang) -> str:
+    m = report.micro_station_counts
+    if not m["total"]:
+        return ""
+    if m["synthetic"]:
+        return t("micro_stations_synthetic", lang, n=m["total"], synthetic=m["synthetic"])
+    return t("micro_stations", lang, n=m["total"])
+
+
+def _after(text: str, lang: Lang) -> str:
+    """``text`` as a further sentence of a paragraph ("" stays "")."""
+    return t("sentence_sep", lang) + text if text else ""
 
 
 def _loss(v: float | None, lang: Lang) -> str:
@@ -138,7 +188,7 @@ def _problem_lines(report: Report, lang: Lang) -> list[str]:
         head = t(
             "problem_head",
             lang,
-            status=t(f"status_{row.status}", lang),
+            status=_status_label(row, lang),
             binding=t(f"binding_{row.binding}", lang),
             name=row.name_en if lang == "en" else row.name_zh,
             year=report.year,
@@ -154,7 +204,7 @@ def _problem_lines(report: Report, lang: Lang) -> list[str]:
             e=_pct(row.expected_share),
             deadline=row.deadline,
         )
-        lines.append(head + advice)
+        lines.append(head + t("sentence_sep", lang) + advice)
     no_data = report.no_data
     if no_data:
         modules = sorted({m for r in no_data for m in r.fed_by})

@@ -32,12 +32,17 @@ from firegrid.report._figures import _charts
 from firegrid.report._strings import (
     STRINGS,
     Lang,
+    _after,
     _baseline,
     _call_cells,
     _explanation,
     _loss,
+    _micro_line,
     _problem_lines,
     _rate,
+    _status_label,
+    _summary_synthetic,
+    _synthetic_parts,
     _target,
     _value,
     _wan,
@@ -236,7 +241,8 @@ def _context(report: Report, lang: Lang, *, pdf: bool) -> dict[str, Any]:
                         "target": _target(row, lang),
                         "value": _value(row, lang),
                         "status": row.status,
-                        "status_label": t(f"status_{row.status}", lang),
+                        "status_label": _status_label(row, lang),
+                        "synthetic": row.synthetic,
                         "explanation": _explanation(row, lang),
                         "missing": row.status == StatusCode.NO_DATA.value,
                     }
@@ -256,9 +262,12 @@ def _context(report: Report, lang: Lang, *, pdf: bool) -> dict[str, Any]:
         "charts": charts,
         "chart_notes": chart_notes,
         "station_counts": report.station_counts,
+        "micro_line": _micro_line(report, lang),
+        "micro_after": _after(_micro_line(report, lang), lang),
+        "summary_synthetic": _summary_synthetic(report, lang),
         "stations": [
             {
-                "name": s.name,
+                "name": t("station_synthetic", lang, name=s.name) if s.synthetic else s.name,
                 "class": StationClass(s.station_class).label(lang),
                 "status": StationStatus(s.status).label(lang),
                 "status_key": s.status,
@@ -278,6 +287,11 @@ def _context(report: Report, lang: Lang, *, pdf: bool) -> dict[str, Any]:
         ],
         "problems": _problem_lines(report, lang),
         "synthetic": prov.synthetic_records,
+        "synthetic_parts": _synthetic_parts(prov.synthetic_used, prov, lang),
+        "synthetic_other": _synthetic_parts(
+            tuple(c for c in prov.synthetic_used if c.kind != "incidents"), prov, lang
+        ),
+        "synthetic_unused": _synthetic_parts(prov.synthetic_unused, prov, lang),
         "prov": prov,
         "populations": [
             {

@@ -5,6 +5,19 @@ The plans ask for a periodic evaluation of 目标完成进度, 工程建设进�
 indicator statuses, the annual tables, the station register, the data-quality findings and the
 provenance of every figure — into frozen dataclasses. No HTML and no wording here: the
 renderer (``firegrid.report.render``) chooses the language and the layout.
+
+Honesty rules the report keeps
+------------------------------
+* An indicator whose value rests on synthetic records carries the flag and the synthetic inputs
+  of :class:`~firegrid.indicators.service.IndicatorResult`; the summary counts such indicators
+  apart (:attr:`Report.synthetic_indicators`).
+* Micro stations (微型消防站) are not fire stations: the plans count them apart, so the station
+  register of the report (:attr:`Report.stations`, :attr:`Report.station_counts`) holds the
+  stations and teams of every other class and :attr:`Report.micro_stations` the micro stations.
+* :class:`Provenance` counts every kind of synthetic record the report uses, kind by kind
+  (incidents of the tabulated years, station register entries, water sources, vehicles), and
+  names the synthetic records of the district it does not use (dispatch units, buildings and
+  key units, pre-plans), so that no figure understates what is generated.
 """
 
 from __future__ import annotations
@@ -16,10 +29,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from firegrid.buildings.models import Building
+from firegrid.dispatch.models import PrePlan, Unit
 from firegrid.districts.repository import get_district, populations
 from firegrid.errors import InvalidInputError, NotFoundError
 from firegrid.incidents.models import Incident
 from firegrid.indicators.catalog import Plan, load_plan, plans_for_district
+from firegrid.indicators.formulas import SyntheticInput
 from firegrid.indicators.kernels import StatusCode
 from firegrid.indicators.service import IndicatorResult, evaluate_district
 from firegrid.quality.checks import Finding
@@ -32,7 +48,8 @@ from firegrid.statistics.service import (
     calls_table,
     year_bounds_utc,
 )
-from firegrid.types import StationStatus
+from firegrid.types import StationClass, StationStatus
+from firegrid.water.models import WaterSource
 
 __all__ = [
     "STATUS_ORDER",
@@ -42,6 +59,7 @@ __all__ = [
     "Provenance",
     "Report",
     "StationRow",
+    "SyntheticCount",
     "build_report",
     "choose_plan",
 ]
@@ -84,6 +102,13 @@ class IndicatorRow:
     expected_share: float | None
     note_zh: str
     note_en: str
+    #: Synthetic records the value rests on, per kind (empty: a value from real records only).
+    synthetic_inputs: tuple[SyntheticInput, ...] = ()
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the value (and so its status) rests on synthetic demo records."""
+        return bool(self.synthetic_inputs)
 
 
 @dataclass(frozen=True)
@@ -119,8 +144,23 @@ class PopulationSource:
 
 
 @dataclass(frozen=True)
+class SyntheticCount:
+    """Synthetic records of one kind (``kind``: a key of the report's string table)."""
+
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Provenance:
-    """What the report's figures rest on, and how much of it is synthetic."""
+    """What the report's figures rest on, and how much of it is synthetic.
+
+    ``synthetic_*`` count the synthetic records the report uses: incidents of the tabulated
+    years, entries of the station register (micro stations included, ``synthetic_micro_stations``
+    of them micro stations), the district's water sources and vehicles (the register the water
+    and fleet indicators read). ``synthetic_unused`` names synthetic records of the district the
+    report does not use (dispatch units, buildings and key units, pre-plans), kind by kind.
+    """
 
     incident_records: int
     synthetic_incidents: int
@@ -132,11 +172,25 @@ class Provenance:
     plan_source: str
     plan_version: str
     district_source: str
+    synthetic_micro_stations: int = 0
+    synthetic_water_sources: int = 0
+    synthetic_unused: tuple[SyntheticCount, ...] = ()
+
+    @property
+    def synthetic_used(self) -> tuple[SyntheticCount, ...]:
+        """The synthetic records the report uses, kind by kind (kinds with none left out)."""
+        counts = (
+            SyntheticCount("incidents", self.synthetic_incidents),
+            SyntheticCount("stations", self.synthetic_stations),
+            SyntheticCount("water_sources", self.synthetic_water_sources),
+            SyntheticCount("apparatus", self.synthetic_apparatus),
+        )
+        return tuple(c for c in counts if c.count)
 
     @property
     def synthetic_records(self) -> int:
-        """Every synthetic record the report uses."""
-        return self.synthetic_incidents + self.synthetic_stations + self.synthetic_apparatus
+        """Every synthetic record the report uses (the sum of :attr:`synthetic_used`)."""
+        return sum(c.count for c in self.synthetic_used)
 
 
 @dataclass(frozen=True)
@@ -164,9 +218,12 @@ class Report:
     calls_rows: tuple[CallsRow, ...]
     #: Indicator of the plan measured as fires per 10,000 residents (a chart's target line).
     fires_per_10k_indicator: IndicatorRow | None
+    #: The station register: stations and teams of every class but micro stations.
     stations: tuple[StationRow, ...]
     findings: tuple[Finding, ...]
     provenance: Provenance
+    #: Micro stations (微型消防站), counted apart from the stations as the plans do.
+    micro_stations: tuple[StationRow, ...] = ()
 
     @property
     def indicators(self) -> tuple[IndicatorRow, ...]:
@@ -186,10 +243,24 @@ class Report:
         return tuple(r for r in self.indicators if r.status == StatusCode.NO_DATA.value)
 
     @property
+    def synthetic_indicators(self) -> tuple[IndicatorRow, ...]:
+        """Indicators whose value and status rest on synthetic demo records."""
+        return tuple(r for r in self.indicators if r.synthetic)
+
+    @property
     def station_counts(self) -> dict[str, int]:
         """Entries of the station register by status (every status, zero included)."""
         counts = Counter(s.status for s in self.stations)
         return {s.value: counts[s.value] for s in StationStatus}
+
+    @property
+    def micro_station_counts(self) -> dict[str, int]:
+        """Micro stations: ``existing`` (in service) and ``synthetic`` (generated for a demo)."""
+        return {
+            "total": len(self.micro_stations),
+            "existing": sum(1 for s in self.micro_stations if s.status == "existing"),
+            "synthetic": sum(1 for s in self.micro_stations if s.synthetic),
+        }
 
     @property
     def has_other_calls(self) -> bool:
@@ -253,6 +324,22 @@ def _row(result: IndicatorResult, plan: Plan) -> IndicatorRow:
         expected_share=result.expected_share,
         note_zh=ind.note_zh,
         note_en=ind.note_en,
+        synthetic_inputs=result.synthetic_inputs,
+    )
+
+
+def _count_synthetic(
+    session: Session,
+    model: type[WaterSource | Apparatus | Unit | Building | PrePlan],
+    district: int,
+) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(model.district_id == district, model.synthetic.is_(True))
+        )
+        or 0
     )
 
 
@@ -328,18 +415,24 @@ def build_report(
         ),
         key=lambda s: (_STATION_ORDER[s.status], s.planned_year or 0, s.station_class, s.name),
     )
-    synthetic_apparatus = session.scalar(
-        select(func.count())
-        .select_from(Apparatus)
-        .where(Apparatus.district_id == district.id, Apparatus.synthetic.is_(True))
-    )
+    micro = StationClass.MICRO.value
     pops = populations(session, district.id)
+    unused = (
+        SyntheticCount("units", _count_synthetic(session, Unit, district.id)),
+        SyntheticCount("buildings", _count_synthetic(session, Building, district.id)),
+        SyntheticCount("pre_plans", _count_synthetic(session, PrePlan, district.id)),
+    )
     provenance = Provenance(
         incident_records=calls_total.total,
         synthetic_incidents=calls_total.synthetic_records,
         incident_sources=tuple(s for s in sources if s),
         synthetic_stations=sum(1 for s in station_rows if s.synthetic),
-        synthetic_apparatus=int(synthetic_apparatus or 0),
+        synthetic_micro_stations=sum(
+            1 for s in station_rows if s.synthetic and s.station_class == micro
+        ),
+        synthetic_water_sources=_count_synthetic(session, WaterSource, district.id),
+        synthetic_apparatus=_count_synthetic(session, Apparatus, district.id),
+        synthetic_unused=tuple(c for c in unused if c.count),
         populations=tuple(
             PopulationSource(y, p.population, p.source, p.derived, p.note)
             for y, p in sorted(pops.items())
@@ -374,7 +467,8 @@ def build_report(
             ),
             None,
         ),
-        stations=tuple(station_rows),
+        stations=tuple(s for s in station_rows if s.station_class != micro),
+        micro_stations=tuple(s for s in station_rows if s.station_class == micro),
         findings=tuple(district_findings(session, district.code)),
         provenance=provenance,
     )
