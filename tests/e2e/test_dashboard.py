@@ -127,23 +127,24 @@ def test_dashboard_in_chinese_with_map_tables_and_synthetic_notice(
     assert notice.is_visible()
     assert "合成" in notice.inner_text() and "548" in notice.inner_text()
 
-    # the map: district boundary, 13 township polygons with labels, 9 located stations
+    # the map: district boundary, 13 township polygons with labels, 34 located stations and
+    # teams: the plan's 9 stations and 5 specialist teams (assumed at their host, 三家店) at
+    # approximate places, and 20 synthetic micro stations at real OSM POIs (exact points)
     assert page.locator("path.fg-boundary").count() == 1
     assert page.locator("path.fg-township").count() == 13
     assert page.locator(".fg-town-label").count() == 13
-    assert page.locator(".leaflet-marker-pane .fg-station").count() == 9
+    assert page.locator(".leaflet-marker-pane .fg-station").count() == 34
     assert page.locator(".fg-station.fg-status-planned").count() == 3
-    assert page.locator(".fg-station.fg-approximate").count() == 9
+    assert page.locator(".fg-station.fg-approximate").count() == 14
     layers = page.locator(".leaflet-control-layers").inner_text()
     assert "区界" in layers and "街道/乡镇" in layers and "消防站点" in layers
     assert "警情点" not in layers  # incident points need a login
     legend = page.locator("#legend").inner_text()
     assert "一级普通消防站" in legend and "近似（乡镇驻地）" in legend and "规划" in legend
-    # the five specialist teams without a location are listed beside the map
-    assert page.locator("#unlocated li").count() == 5
-    assert "地震救援分队" in page.locator("#unlocated").inner_text()
+    # every team now has a location (the specialist teams at their host): none unlocated
+    assert page.locator("#unlocated li").count() == 0
     # hovering a station explains that its location is approximate
-    page.locator(".fg-station").first.hover()
+    page.locator(".fg-station.fg-approximate").first.dispatch_event("mouseover")
     assert "近似（乡镇驻地）" in page.locator(".leaflet-tooltip-pane").inner_text()
 
     # trend chart: one bar per year in each of the three small charts

@@ -144,6 +144,7 @@ def choose_units(fleet: Fleet, card: Card) -> Pick:
         pass
     while len(stations_used()) < card.stations and add_fill(True):
         pass
+
     def crew_sent() -> int:
         # Firefighters on appliances; a micro station's team helps but is not the force sent.
         return sum(int(crew[i]) for i in chosen if fleet.unit_type[i] not in LIGHT_TYPES)

@@ -14,12 +14,18 @@ from firegrid.coverage.export import CoverageLayer
 from firegrid.indicators.kernels import StatusCode
 from firegrid.siting.export import SitingLayer
 from firegrid.types import (
+    BuildingClass,
     IncidentCategory,
+    IncidentStatus,
     LabeledEnum,
     LocationPrecision,
     StationClass,
     StationStatus,
     TownshipKind,
+    UnitStatus,
+    UnitType,
+    WaterSourceKind,
+    WaterSourceStatus,
 )
 from firegrid.web.i18n import Lang, t
 
@@ -27,12 +33,16 @@ __all__ = [
     "COVERAGE_LAYER_COLOURS",
     "COVERAGE_OVER_LIMIT_COLOUR",
     "COVERAGE_STATION_PALETTE",
+    "HEAT_COLOUR",
     "INCIDENT_COLOURS",
     "INDICATOR_STATUS_COLOURS",
+    "KEY_UNIT_COLOUR",
     "SITING_LAYER_STYLE",
     "STATION_CLASS_STYLE",
     "STATION_STATUS_FILL",
     "TOWNSHIP_KIND_COLOURS",
+    "UNIT_STATUS_COLOURS",
+    "WATER_STATUS_COLOURS",
     "map_styles",
 ]
 
@@ -167,6 +177,37 @@ SITING_LAYER_STYLE: Final[dict[SitingLayer, tuple[str, SitingSymbol]]] = _comple
 )
 
 
+#: Command centre: a unit's live status. Green is free, amber to red is more committed (turned
+#: out, on the road, at the scene), teal is on the way back, grey cannot be sent.
+UNIT_STATUS_COLOURS: Final[dict[UnitStatus, str]] = _complete(
+    UnitStatus,
+    {
+        UnitStatus.AVAILABLE: "#2e7d32",
+        UnitStatus.DISPATCHED: "#f9a825",
+        UnitStatus.EN_ROUTE: "#ef6c00",
+        UnitStatus.ON_SCENE: "#c62828",
+        UnitStatus.RETURNING: "#00838f",
+        UnitStatus.OUT_OF_SERVICE: "#757575",
+    },
+)
+
+#: Water sources: blue when usable; a faulty or out-of-service one must stand out on the map.
+WATER_STATUS_COLOURS: Final[dict[WaterSourceStatus, str]] = _complete(
+    WaterSourceStatus,
+    {
+        WaterSourceStatus.IN_SERVICE: "#1565c0",
+        WaterSourceStatus.FAULTY: "#ef6c00",
+        WaterSourceStatus.OUT_OF_SERVICE: "#c62828",
+        WaterSourceStatus.PLANNED: "#90caf9",
+        WaterSourceStatus.REMOVED: "#9e9e9e",
+    },
+)
+
+#: Key units (消防安全重点单位) and the heat of historical incidents.
+KEY_UNIT_COLOUR: Final = "#6a1b9a"
+HEAT_COLOUR: Final = "#d84315"
+
+
 def _label(member: LabeledEnum, lang: Lang) -> str:
     return member.label(lang)
 
@@ -206,4 +247,17 @@ def map_styles(lang: Lang) -> dict[str, Any]:
             m.value: {"label": t(f"siting_layer_{m.value}", lang), "colour": c, "symbol": sym}
             for m, (c, sym) in SITING_LAYER_STYLE.items()
         },
+        "unit_status": {
+            m.value: {"label": _label(m, lang), "colour": c} for m, c in UNIT_STATUS_COLOURS.items()
+        },
+        "unit_type": {m.value: _label(m, lang) for m in UnitType},
+        "water_status": {
+            m.value: {"label": _label(m, lang), "colour": c}
+            for m, c in WATER_STATUS_COLOURS.items()
+        },
+        "water_kind": {m.value: _label(m, lang) for m in WaterSourceKind},
+        "building_class": {m.value: _label(m, lang) for m in BuildingClass},
+        "incident_status": {m.value: _label(m, lang) for m in IncidentStatus},
+        "key_unit": {"label": t("layer_key_units", lang), "colour": KEY_UNIT_COLOUR},
+        "heat": {"label": t("legend_heat", lang), "colour": HEAT_COLOUR},
     }

@@ -10,13 +10,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from firegrid.accounts.models import User
+from firegrid.accounts.service import Permission, has_permission
 from firegrid.config import Settings
 from firegrid.coverage.config import load_standards
 from firegrid.coverage.service import COVERAGE_CLASSES
+from firegrid.dispatch.levels import max_level
+from firegrid.dispatch.status import INCIDENT_TRANSITIONS, UNIT_TRANSITIONS
 from firegrid.districts import queries
 from firegrid.districts.queries import DistrictOverview, LocatedStation
 from firegrid.statistics.service import AnnualRow, CallsRow, annual_fire_table, calls_table
-from firegrid.types import IncidentCategory, StationClass
+from firegrid.types import IncidentCategory, IncidentStatus, StationClass, UnitStatus
 from firegrid.web.i18n import Lang, strings
 from firegrid.web.legend import map_styles
 
@@ -113,8 +116,18 @@ def dashboard(
             "networks": f"{api_prefix}/networks",
             "login": f"{api_prefix}/auth/login",
             "logout": f"{api_prefix}/auth/logout",
+            "water": f"{base}/water.geojson",
+            "key_units": f"{base}/key-units.geojson",
+            "dispatch_state": f"{base}/dispatch/state",
+            "dispatch_stream": f"{base}/dispatch/stream",
+            "dispatch_search": f"{base}/dispatch/search",
+            "dispatch_recommend": f"{base}/dispatch/recommend",
+            "incidents_base": f"{base}/incidents",
+            "units_base": f"{base}/units",
         },
         "year": chosen,
+        "record_years": list(span) if span else None,
+        "dispatch": _dispatch_config(user),
         "user": None if user is None else {"username": user.username, "role": user.role.value},
         "tiles": {"url": settings.tile_url, "attribution": settings.tile_attribution},
         "styles": map_styles(lang),
@@ -139,6 +152,31 @@ def dashboard(
         unrecorded_categories=_unrecorded(calls),
         config=config,
     )
+
+
+#: Rescue sub-types the intake offers (the run cards add specialist teams for most of them).
+RESCUE_SUBTYPES = ("water", "mountain", "hazmat", "collapse", "traffic")
+
+
+def _dispatch_config(user: User | None) -> dict[str, Any]:
+    """What the command-centre panel may do for this user, and the moves it may offer."""
+    # A unit is dispatched by assigning it, and an incident's first states follow from its
+    # units: the panel offers only the moves a dispatcher makes by hand.
+    manual_incident = {IncidentStatus.CONTROLLED, IncidentStatus.CLOSED}
+    return {
+        "read": user is not None and has_permission(user, Permission.DATA_READ),
+        "write": user is not None and has_permission(user, Permission.DISPATCH_WRITE),
+        "unit_next": {
+            old.value: [s.value for s in UnitStatus if s in nxt and s is not UnitStatus.DISPATCHED]
+            for old, nxt in UNIT_TRANSITIONS.items()
+        },
+        "incident_next": {
+            old.value: [s.value for s in IncidentStatus if s in nxt and s in manual_incident]
+            for old, nxt in INCIDENT_TRANSITIONS.items()
+        },
+        "max_level": {c.value: max_level(c) for c in IncidentCategory},
+        "subtypes": list(RESCUE_SUBTYPES),
+    }
 
 
 @dataclass(frozen=True)
