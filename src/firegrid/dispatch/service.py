@@ -261,24 +261,28 @@ class _UnitRows:
 
 def _unit_rows(session: Session, index: DispatchIndex) -> tuple[_UnitRows, list[str]]:
     # Core execution (no ORM identity map): 500 rows in ~1 ms.
-    rows = session.connection().execute(
-        select(
-            Unit.id,
-            Unit.call_sign,
-            # Plain strings: no enum conversion of 500 rows × 2 columns per call.
-            type_coerce(Unit.unit_type, String).label("unit_type"),
-            Unit.crew,
-            type_coerce(Unit.status, String).label("status"),
-            Unit.station_id,
-            Unit.lon,
-            Unit.lat,
-            Unit.version,
-            Unit.incident_id,
-            Unit.synthetic,
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Unit.id,
+                Unit.call_sign,
+                # Plain strings: no enum conversion of 500 rows × 2 columns per call.
+                type_coerce(Unit.unit_type, String).label("unit_type"),
+                Unit.crew,
+                type_coerce(Unit.status, String).label("status"),
+                Unit.station_id,
+                Unit.lon,
+                Unit.lat,
+                Unit.version,
+                Unit.incident_id,
+                Unit.synthetic,
+            )
+            .where(Unit.district_id == index.district_id, Unit.status != UnitStatus.OUT_OF_SERVICE)
+            .order_by(Unit.id)
         )
-        .where(Unit.district_id == index.district_id, Unit.status != UnitStatus.OUT_OF_SERVICE)
-        .order_by(Unit.id)
-    ).all()
+        .all()
+    )
     notes: list[str] = []
     keep, lon, lat, turnout, at_station = [], [], [], [], []
     types: list[str] = []
