@@ -11,6 +11,7 @@ from firegrid.incidents.models import Incident
 from firegrid.network.models import RoadNetwork
 from firegrid.personnel.models import PersonnelCount
 from firegrid.stations.models import Apparatus, Station
+from firegrid.risk.models import RiskModelRecord, RiskWarning
 from firegrid.statistics.models import PublishedFigure
 from firegrid.water.models import WaterSource
 
@@ -30,6 +31,8 @@ __all__ = [
     "PrePlan",
     "PublishedFigure",
     "RejectedRow",
+    "RiskModelRecord",
+    "RiskWarning",
     "RoadNetwork",
     "Station",
     "Township",

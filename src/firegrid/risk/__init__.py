@@ -1,0 +1,1 @@
+"""Fire risk: assessment index (AHP), prediction model, risk map and early warning."""
