@@ -555,3 +555,20 @@ def test_cli_recommend_json_contract_and_errors(town: Database, db_url: str) -> 
         ["dispatch", "recommend", "--district", "nope", "--lon", "1", "--lat", "2", "--db", db_url],
     )
     assert unknown.exit_code != 0 and "nope" in unknown.output
+
+
+def test_escalation_adds_to_the_units_already_sent(town: Database) -> None:
+    with town.session(actor="t") as s:
+        inc = svc.create_incident(s, "t", svc.Intake(lon=SCENE[0], lat=SCENE[1]))
+        first = svc.recommend_for_incident(s, "t", inc.id)
+        sent = [u["id"] for u in first["units"]]
+        svc.assign_units(s, "t", inc.id, sent, actor="d1")
+        svc.set_incident_level(s, "t", inc.id, 2, actor="d1")
+        more = svc.recommend_for_incident(s, "t", inc.id)
+    # Level 2: 4 pumping appliances + a rescue, ≥ 2 stations, ≥ 30 firefighters. The two
+    # tenders already sent count; only what is missing is recommended, never a sent unit again.
+    assert {u["id"] for u in more["already_assigned"]} == set(sent)
+    assert not {u["id"] for u in more["units"]} & set(sent)
+    assert {"B-水罐1", "A-抢险"} <= {u["call_sign"] for u in more["units"]}
+    tenders = [x for x in more["shortfall"] if x["types"] == ["cafs", "foam", "water_tender"]]
+    assert tenders and tenders[0]["missing"] == 1  # 3 in the district, 4 wanted

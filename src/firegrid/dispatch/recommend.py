@@ -45,10 +45,15 @@ class Fleet:
     crew: I64
     eta_s: F64
     available: npt.NDArray[np.bool_]
+    #: Units already sent to this incident (an escalation adds to them, it does not restart).
+    committed: npt.NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.unit_type)
-        for name in ("specialty", "station", "crew", "eta_s", "available"):
+        names = ["specialty", "station", "crew", "eta_s", "available"]
+        if self.committed is not None:
+            names.append("committed")
+        for name in names:
             if len(getattr(self, name)) != n:
                 raise ValueError(f"Fleet.{name} has {len(getattr(self, name))} entries, not {n}")
 
@@ -57,7 +62,7 @@ class Fleet:
 class Pick:
     """The chosen units and what is still missing."""
 
-    #: Fleet indices, sorted by ETA (ties by index).
+    #: Fleet indices of the units to send now, sorted by ETA (ties by index).
     chosen: tuple[int, ...]
     #: For each chosen unit, the index of the card need it meets (``None``: a minimum fill).
     need_of: tuple[int | None, ...]
@@ -67,6 +72,8 @@ class Pick:
     appliances_short: int = 0
     personnel_short: int = 0
     totals: dict[str, int] = field(default_factory=dict)
+    #: Units already at or on their way to this incident that count towards the card.
+    kept: tuple[int, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -91,10 +98,18 @@ def choose_units(fleet: Fleet, card: Card) -> Pick:
     usable = np.asarray(fleet.available, dtype=bool) & np.isfinite(eta)
     order = np.argsort(eta, kind="stable")
     order = order[usable[order]]
-    taken = np.zeros(n, dtype=bool)
-    chosen: list[int] = []
-    need_of: list[int | None] = []
+    committed = (
+        np.zeros(n, dtype=bool)
+        if fleet.committed is None
+        else np.asarray(fleet.committed, dtype=bool)
+    )
+    usable &= ~committed
+    taken = committed.copy()
+    # Units already sent count first (they are at the scene or on their way).
+    chosen: list[int] = [int(i) for i in np.flatnonzero(committed)]
+    need_of: list[int | None] = [None] * len(chosen)
     missing = [0] * len(card.needs)
+    credit = _credit_committed(fleet, card, committed)
 
     masks = [_matches(fleet, need) & usable for need in card.needs]
     for k, need in enumerate(card.needs):
@@ -107,7 +122,7 @@ def choose_units(fleet: Fleet, card: Card) -> Pick:
     )
     for k in sequence:
         need = card.needs[k]
-        got = 0
+        got = min(credit[k], need.count)
         for i in order:
             if got == need.count:
                 break
@@ -152,7 +167,8 @@ def choose_units(fleet: Fleet, card: Card) -> Pick:
     while crew_sent() < card.personnel and add_fill(False):
         pass
 
-    by_eta = sorted(range(len(chosen)), key=lambda j: (eta[chosen[j]], chosen[j]))
+    new = [j for j in range(len(chosen)) if not committed[chosen[j]]]
+    by_eta = sorted(new, key=lambda j: (eta[chosen[j]], chosen[j]))
     chosen_sorted = tuple(chosen[j] for j in by_eta)
     n_stations = len(stations_used())
     n_crew = crew_sent()
@@ -165,7 +181,22 @@ def choose_units(fleet: Fleet, card: Card) -> Pick:
         appliances_short=max(0, card.appliances - n_app),
         personnel_short=max(0, card.personnel - n_crew),
         totals={"units": len(chosen), "appliances": n_app, "stations": n_stations, "crew": n_crew},
+        kept=tuple(int(i) for i in np.flatnonzero(committed)),
     )
+
+
+def _credit_committed(fleet: Fleet, card: Card, committed: npt.NDArray[np.bool_]) -> list[int]:
+    """How many already-sent units each need can claim (scarcest need first, each unit once)."""
+    credit = [0] * len(card.needs)
+    if not committed.any():
+        return credit
+    free = committed.copy()
+    masks = [_matches(fleet, need) & committed for need in card.needs]
+    for k in sorted(range(len(card.needs)), key=lambda k: (int(masks[k].sum()), k)):
+        for i in np.flatnonzero(masks[k] & free)[: card.needs[k].count]:
+            free[i] = False
+            credit[k] += 1
+    return credit
 
 
 def alternatives(

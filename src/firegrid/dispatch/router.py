@@ -42,6 +42,10 @@ router = APIRouter(prefix="/api", tags=["command centre"])
 DistrictCode = Annotated[str, Path(description="District code, e.g. mentougou.", max_length=64)]
 Lang = Annotated[str, Query(pattern="^(zh|en)$", description="Label language.")]
 Writer = Annotated[UserSession, Depends(requires_session("dispatch:write"))]
+Returning = Annotated[
+    bool,
+    Query(description="Offer returning units from their reported position (no turn-out)."),
+]
 
 #: How often the stream checks for changes (s); a change reaches the browser within this.
 STREAM_POLL_S = 0.25
@@ -124,6 +128,7 @@ def recommend_units_at(
     level: Annotated[int | None, Query(ge=1, le=5)] = None,
     crs: str = "wgs84",
     water_k: Annotated[int, Query(ge=1, le=50)] = service.DEFAULT_WATER_K,
+    include_returning: Returning = True,
     lang: Lang = "zh",
 ) -> dict[str, Any]:
     """Recommend units and water sources for a point, storing nothing."""
@@ -137,7 +142,9 @@ def recommend_units_at(
         building_class=building_class,
         subtype=subtype,
         level=level,
-        opts=service.RecommendOptions(level=level, water_k=water_k, lang=lang),
+        opts=service.RecommendOptions(
+            level=level, water_k=water_k, include_returning=include_returning, lang=lang
+        ),
     )
 
 
@@ -158,10 +165,14 @@ def recommend_units_for_incident(
     ctx: ReadSession,
     level: Annotated[int | None, Query(ge=1, le=5)] = None,
     water_k: Annotated[int, Query(ge=1, le=50)] = service.DEFAULT_WATER_K,
+    include_returning: Returning = True,
     lang: Lang = "zh",
 ) -> dict[str, Any]:
-    """Recommend units (run card × ETA × availability), water sources and the pre-plan."""
-    opts = service.RecommendOptions(level=level, water_k=water_k, lang=lang)
+    """Recommend units (run card × ETA × availability), water sources and the pre-plan;
+    units already sent count towards the card (an escalation adds only what is missing)."""
+    opts = service.RecommendOptions(
+        level=level, water_k=water_k, include_returning=include_returning, lang=lang
+    )
     return service.recommend_for_incident(ctx.session, code, incident_id, opts)
 
 

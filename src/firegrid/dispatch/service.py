@@ -474,6 +474,7 @@ def _recommend(
     subtype: str | None,
     building_id: int | None,
     opts: RecommendOptions,
+    incident_id: int | None = None,
 ) -> dict[str, Any]:
     index = dispatch_index(session, district)
     cards = load_run_cards()
@@ -482,6 +483,7 @@ def _recommend(
     scene = _scene(index, lon, lat)
     travel, _straight = _travel_times(index, units, lon, lat, scene)
     eta = travel + units.turnout_s
+    busy = {b.value for b in BUSY}
     ok_status = {UnitStatus.AVAILABLE.value}
     if opts.include_returning:
         ok_status.add(UnitStatus.RETURNING.value)
@@ -493,6 +495,13 @@ def _recommend(
         crew=np.array([u.crew for u in units.unit], dtype=np.int64),
         eta_s=eta,
         available=available,
+        committed=np.array(
+            [
+                incident_id is not None and u.incident_id == incident_id and st in busy
+                for u, st in zip(units.unit, units.status, strict=True)
+            ],
+            dtype=bool,
+        ),
     )
     pick = choose_units(fleet, card)
     lang = opts.lang
@@ -523,6 +532,10 @@ def _recommend(
         "run_cards": card.ref,
         "card": card.as_dict(),
         "units": chosen,
+        "already_assigned": [
+            _unit_out(units.unit[i], index, float(eta[i]), float(units.turnout_s[i]), lang)
+            for i in pick.kept
+        ],
         "totals": pick.totals,
         "complete": pick.complete,
         "shortfall": shortfall,
@@ -630,6 +643,7 @@ def recommend_for_incident(
         subtype=inc.subtype,
         building_id=inc.building_id,
         opts=opts,
+        incident_id=inc.id,
     )
     out["incident"] = incident_out(inc, opts.lang)
     return out

@@ -533,6 +533,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "col_water_code": ("编号", "Code"),
     "col_distance": ("距离（米）", "Distance (m)"),
     "shortfall_title": ("力量缺口", "Shortfall"),
+    "rec_already": ("已调派（计入本方案）：", "Already sent (counted towards the card):"),
     "shortfall_missing": ("缺 {n}", "{n} missing"),
     "shortfall_alternatives": ("可选替代：", "Alternatives:"),
     "shortfall_no_alternatives": ("无可用替代力量。", "No alternative available."),

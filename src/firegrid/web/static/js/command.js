@@ -1004,6 +1004,14 @@
       ]));
     }
 
+    if (rec.already_assigned && rec.already_assigned.length) {
+      box.appendChild(el("p", { class: "small", id: "rec-already" }, [
+        S.rec_already + " " + rec.already_assigned.map(function (u) {
+          return u.call_sign + " (" + u.status_label + ")";
+        }).join(", "),
+      ]));
+    }
+
     if (rec.shortfall.length) {
       box.appendChild(el("h5", {}, [S.shortfall_title]));
       box.appendChild(el("ul", { class: "shortfall", id: "rec-shortfall" }, rec.shortfall.map(function (s) {
