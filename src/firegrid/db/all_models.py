@@ -10,8 +10,8 @@ from firegrid.imports.models import ImportBatch, RejectedRow
 from firegrid.incidents.models import Incident
 from firegrid.network.models import RoadNetwork
 from firegrid.personnel.models import PersonnelCount
-from firegrid.stations.models import Apparatus, Station
 from firegrid.risk.models import RiskModelRecord, RiskWarning
+from firegrid.stations.models import Apparatus, Station
 from firegrid.statistics.models import PublishedFigure
 from firegrid.water.models import WaterSource
 
