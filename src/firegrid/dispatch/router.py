@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import date
 from typing import Annotated, Any
 
@@ -54,6 +54,22 @@ _HEARTBEAT_S = 15.0
 
 class GeoJSONResponse(JSONResponse):
     media_type = "application/geo+json"
+
+
+def _points(rows: Iterable[tuple[int, float, float, dict[str, Any]]]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of points from ``(id, lon, lat, properties)``."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": fid,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": props,
+            }
+            for fid, lon, lat, props in rows
+        ],
+    }
 
 
 @router.get("/districts/{code}/dispatch/state", operation_id="get_dispatch_state")
@@ -240,28 +256,25 @@ def get_water_sources_geojson(code: DistrictCode, ctx: ReadSession) -> dict[str,
     rows = ctx.session.scalars(
         select(WaterSource).where(WaterSource.district_id == d.id).order_by(WaterSource.id)
     ).all()
-    return {
-        "type": "FeatureCollection",
-        "features": [
+    return _points(
+        (
+            w.id,
+            w.lon,
+            w.lat,
             {
-                "type": "Feature",
                 "id": w.id,
-                "geometry": {"type": "Point", "coordinates": [w.lon, w.lat]},
-                "properties": {
-                    "id": w.id,
-                    "code": w.code,
-                    "kind": w.kind.value,
-                    "kind_label": w.kind.label(),
-                    "kind_label_en": w.kind.label("en"),
-                    "status": w.status.value,
-                    "status_label": w.status.label(),
-                    "status_label_en": w.status.label("en"),
-                    "synthetic": w.synthetic,
-                },
-            }
-            for w in rows
-        ],
-    }
+                "code": w.code,
+                "kind": w.kind.value,
+                "kind_label": w.kind.label(),
+                "kind_label_en": w.kind.label("en"),
+                "status": w.status.value,
+                "status_label": w.status.label(),
+                "status_label_en": w.status.label("en"),
+                "synthetic": w.synthetic,
+            },
+        )
+        for w in rows
+    )
 
 
 @router.get(
@@ -280,26 +293,23 @@ def get_key_units_geojson(code: DistrictCode, ctx: ReadSession) -> dict[str, Any
         .where(Building.district_id == d.id, Building.key_unit.is_(True))
         .order_by(Building.id)
     ).all()
-    return {
-        "type": "FeatureCollection",
-        "features": [
+    return _points(
+        (
+            b.id,
+            b.lon,
+            b.lat,
             {
-                "type": "Feature",
                 "id": b.id,
-                "geometry": {"type": "Point", "coordinates": [b.lon, b.lat]},
-                "properties": {
-                    "id": b.id,
-                    "code": b.code,
-                    "name": b.name,
-                    "occupancy": b.occupancy,
-                    "category": b.key_unit_category,
-                    "has_pre_plan": b.id in planned,
-                    "synthetic": b.synthetic,
-                },
-            }
-            for b in rows
-        ],
-    }
+                "code": b.code,
+                "name": b.name,
+                "occupancy": b.occupancy,
+                "category": b.key_unit_category,
+                "has_pre_plan": b.id in planned,
+                "synthetic": b.synthetic,
+            },
+        )
+        for b in rows
+    )
 
 
 @router.get("/districts/{code}/dispatch/metrics", operation_id="get_response_metrics")
