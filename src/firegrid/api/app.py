@@ -16,6 +16,7 @@ from firegrid.districts.router import router as districts_router
 from firegrid.imports.router import router as imports_router
 from firegrid.indicators.router import router as indicators_router
 from firegrid.quality.router import router as quality_router
+from firegrid.risk.router import router as risk_router
 from firegrid.siting.router import router as siting_router
 from firegrid.statistics.router import router as statistics_router
 from firegrid.web.routes import router as web_router
@@ -45,6 +46,7 @@ def create_app(database: Database) -> FastAPI:
         quality_router,
         imports_router,
         dispatch_router,
+        risk_router,
         web_router,
     ):
         app.include_router(router)

@@ -13,6 +13,7 @@ from firegrid.cli import dispatch as dispatch_cli
 from firegrid.cli import geo as geo_cli
 from firegrid.cli import imports as imports_cli
 from firegrid.cli import network as network_cli
+from firegrid.cli import risk as risk_cli
 from firegrid.cli import site_district as _site_district  # noqa: F401  (adds commands)
 from firegrid.cli import stats as stats_cli
 from firegrid.cli import users as users_cli
@@ -36,6 +37,7 @@ app.add_typer(dispatch_cli.app, name="dispatch")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(network_cli.app, name="network")
+app.add_typer(risk_cli.app, name="risk")
 app.add_typer(site_app, name="site")
 app.add_typer(stats_cli.app, name="stats")
 app.command("quality")(quality_cmd)
