@@ -14,21 +14,33 @@ __all__ = [
     "ApparatusCategory",
     "ApparatusStatus",
     "BuildingClass",
+    "CertificateKind",
+    "CreditGrade",
+    "EquipmentStatus",
+    "EscalationKind",
+    "HazardSeverity",
+    "HazardStatus",
     "IncidentCategory",
     "IncidentStatus",
+    "InspectionMode",
+    "InspectionOutcome",
     "LabeledEnum",
     "LocationPrecision",
     "PersonnelCategory",
     "Role",
+    "SelfCheckReview",
     "Staffing",
     "StationClass",
     "StationStatus",
     "TownshipKind",
+    "TraineeGroup",
+    "TrainingKind",
     "UnitStatus",
     "UnitType",
     "VehicleType",
     "WaterSourceKind",
     "WaterSourceStatus",
+    "WaterTicketStatus",
 ]
 
 
@@ -467,3 +479,216 @@ class BuildingClass(LabeledEnum):
     IMPORTANT = "important"
     OUTDOOR = "outdoor"
     VEHICLE = "vehicle"
+
+
+# --- supervision (issue 7) -------------------------------------------------------------------
+
+
+@_labels(
+    {
+        "law_enforcement": ("行政执法资格证", "Law-enforcement qualification"),
+        "special_disaster_rescue": ("特种灾害救援资格证", "Special-disaster rescue certification"),
+        "control_room_operator": ("消防设施操作员(控制室)", "Fire control room operator"),
+        "fire_safety_manager": ("消防安全管理人", "Fire safety manager"),
+        "other": ("其他", "Other"),
+    }
+)
+class CertificateKind(LabeledEnum):
+    LAW_ENFORCEMENT = "law_enforcement"
+    SPECIAL_DISASTER_RESCUE = "special_disaster_rescue"
+    CONTROL_ROOM_OPERATOR = "control_room_operator"
+    FIRE_SAFETY_MANAGER = "fire_safety_manager"
+    OTHER = "other"
+
+
+@_labels(
+    {
+        "on_site": ("现场检查", "On-site inspection"),
+        "remote_video": ("远程视频检查", "Remote video inspection"),
+        "iot_data": ("物联网数据核查", "IoT data check"),
+        "self_check_review": ("自查结果审核", "Self-inspection review"),
+    }
+)
+class InspectionMode(LabeledEnum):
+    """How an inspection was made; everything but ``on_site`` is non-site (非现场监管)."""
+
+    ON_SITE = "on_site"
+    REMOTE_VIDEO = "remote_video"
+    IOT_DATA = "iot_data"
+    SELF_CHECK_REVIEW = "self_check_review"
+
+    @property
+    def is_non_site(self) -> bool:
+        return self.value != "on_site"
+
+
+@_labels(
+    {
+        "passed": ("合格", "Passed"),
+        "hazards_found": ("发现隐患", "Hazards found"),
+        "closed_unit": ("单位已关停", "Unit closed"),
+        "not_reached": ("未能检查", "Not reached"),
+    }
+)
+class InspectionOutcome(LabeledEnum):
+    PASSED = "passed"
+    HAZARDS_FOUND = "hazards_found"
+    CLOSED_UNIT = "closed_unit"
+    NOT_REACHED = "not_reached"
+
+
+@_labels(
+    {
+        "general": ("一般火灾隐患", "General fire hazard"),
+        "major": ("重大火灾隐患", "Major fire hazard"),
+    }
+)
+class HazardSeverity(LabeledEnum):
+    GENERAL = "general"
+    MAJOR = "major"
+
+
+@_labels(
+    {
+        "found": ("发现", "Found"),
+        "ordered": ("责令改正", "Ordered to rectify"),
+        "rectifying": ("整改中", "Rectifying"),
+        "reinspecting": ("待复查", "Awaiting re-inspection"),
+        "closed": ("销案", "Closed"),
+        "escalated": ("升级处理", "Escalated"),
+    }
+)
+class HazardStatus(LabeledEnum):
+    FOUND = "found"
+    ORDERED = "ordered"
+    RECTIFYING = "rectifying"
+    REINSPECTING = "reinspecting"
+    CLOSED = "closed"
+    ESCALATED = "escalated"
+
+
+@_labels(
+    {
+        "penalty": ("行政处罚", "Administrative penalty"),
+        "supervised_listing": ("挂牌督办", "Supervised listing"),
+    }
+)
+class EscalationKind(LabeledEnum):
+    PENALTY = "penalty"
+    SUPERVISED_LISTING = "supervised_listing"
+
+
+@_labels(
+    {
+        "pending": ("待审核", "Pending review"),
+        "accepted": ("审核通过", "Accepted"),
+        "rejected": ("审核不通过", "Rejected"),
+    }
+)
+class SelfCheckReview(LabeledEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@_labels(
+    {
+        "A": ("A级 守信", "A — trustworthy"),
+        "B": ("B级 基本守信", "B — mostly trustworthy"),
+        "C": ("C级 失信", "C — untrustworthy"),
+        "D": ("D级 严重失信", "D — severely untrustworthy"),
+    }
+)
+class CreditGrade(LabeledEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+# --- water, equipment, training records (issue 7) --------------------------------------------
+
+
+@_labels(
+    {
+        "discovered": ("发现", "Discovered"),
+        "notified": ("通报", "Notified"),
+        "repairing": ("维修", "Repairing"),
+        "rechecked": ("复核", "Rechecked (closed)"),
+    }
+)
+class WaterTicketStatus(LabeledEnum):
+    """The water-source maintenance loop 发现 → 通报 → 维修 → 复核 (``water.maintenance``)."""
+
+    DISCOVERED = "discovered"
+    NOTIFIED = "notified"
+    REPAIRING = "repairing"
+    RECHECKED = "rechecked"
+
+
+@_labels(
+    {
+        "procurement": ("采购", "Procurement"),
+        "in_stock": ("在库", "In stock"),
+        "issued": ("已发放", "Issued"),
+        "in_use": ("在用", "In use"),
+        "repair": ("维修", "Under repair"),
+        "scrapped": ("报废", "Scrapped"),
+    }
+)
+class EquipmentStatus(LabeledEnum):
+    """The equipment lifecycle 采、供、管、发、修 (moves in ``equipment.lifecycle``)."""
+
+    PROCUREMENT = "procurement"
+    IN_STOCK = "in_stock"
+    ISSUED = "issued"
+    IN_USE = "in_use"
+    REPAIR = "repair"
+    SCRAPPED = "scrapped"
+
+
+@_labels(
+    {
+        "public_skills": (
+            "实操实训（灭火器灭真火、消火栓出真水）",
+            "Public hands-on skills training",
+        ),
+        "drill": ("演练", "Drill"),
+        "professional": ("专业训练考核", "Professional training and assessment"),
+        "certification": ("资格认证培训", "Certification course"),
+    }
+)
+class TrainingKind(LabeledEnum):
+    PUBLIC_SKILLS = "public_skills"
+    DRILL = "drill"
+    PROFESSIONAL = "professional"
+    CERTIFICATION = "certification"
+
+
+@_labels(
+    {
+        "community_police": ("社区民警", "Community police"),
+        "township_staff": ("乡镇（街道）干部", "Township staff"),
+        "grid_member": ("网格员", "Grid member"),
+        "property_staff": ("物业人员", "Property-management staff"),
+        "security_guard": ("保安员", "Security guard"),
+        "key_unit_staff": ("重点单位员工", "Key-unit staff"),
+        "micro_station_member": ("微型消防站队员", "Micro-station member"),
+        "firefighter": ("消防员", "Firefighter"),
+        "resident": ("居民", "Resident"),
+        "other": ("其他", "Other"),
+    }
+)
+class TraineeGroup(LabeledEnum):
+    """Who attended (the "一警六员" groups of the plans, firefighters, residents)."""
+
+    COMMUNITY_POLICE = "community_police"
+    TOWNSHIP_STAFF = "township_staff"
+    GRID_MEMBER = "grid_member"
+    PROPERTY_STAFF = "property_staff"
+    SECURITY_GUARD = "security_guard"
+    KEY_UNIT_STAFF = "key_unit_staff"
+    MICRO_STATION_MEMBER = "micro_station_member"
+    FIREFIGHTER = "firefighter"
+    RESIDENT = "resident"
+    OTHER = "other"

@@ -46,8 +46,18 @@ def test_mentougou_2025_indicators_from_records(demo_db: Database) -> None:
 def test_values_resting_on_synthetic_records_are_flagged(demo_db: Database) -> None:
     r = _by_id(demo_db, "mentougou", 2025)
     flagged = sorted(i for i, ind in r.items() if ind["synthetic"])
-    # The synthetic incidents (mtg-01, mtg-02) and the synthetic water sources (mtg-10, mtg-11).
-    assert flagged == ["mtg-01", "mtg-02", "mtg-10", "mtg-11"]
+    # The synthetic incidents (mtg-01, mtg-02), water sources (mtg-10, mtg-11), training
+    # sessions (mtg-14, mtg-19) and equipment inventory (mtg-18a, mtg-18b).
+    assert flagged == [
+        "mtg-01",
+        "mtg-02",
+        "mtg-10",
+        "mtg-11",
+        "mtg-14",
+        "mtg-18a",
+        "mtg-18b",
+        "mtg-19",
+    ]
     # district.toml [water]: 6 + 48 + 84 + 360 = 498 sources, 6 faulty + 3 out of service
     # hydrants: 489 / 498 = 98.19 % — a generated figure, flagged, its status a demonstration.
     w = r["mtg-10"]

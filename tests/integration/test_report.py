@@ -119,12 +119,24 @@ def pdf(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
 # * [key_units] pre_plans = 10, units and key units: synthetic, but no indicator reads them.
 MENTOUGOU_SYNTHETIC_USED = 548 + 20 + 498
 # Indicators whose value rests on synthetic records: fire deaths and fires per head (the
-# synthetic incidents), water-source intact rate and new hydrants (the synthetic water sources).
-MENTOUGOU_SYNTHETIC_INDICATORS = ("mtg-01", "mtg-02", "mtg-10", "mtg-11")
+# synthetic incidents), water-source intact rate and new hydrants (the synthetic water sources),
+# training pass rate and people trained (the synthetic training sessions) and the two
+# equipment rates of existing stations (the synthetic inventory).
+MENTOUGOU_SYNTHETIC_INDICATORS = (
+    "mtg-01",
+    "mtg-02",
+    "mtg-10",
+    "mtg-11",
+    "mtg-14",
+    "mtg-18a",
+    "mtg-18b",
+    "mtg-19",
+)
 # on_track: mtg-01 (0 deaths), mtg-08 (0 of 3 stations, on the trajectory before the period),
-# mtg-10 (98.19 % ≥ 97 %), mtg-11 (0 of 260 hydrants before the period); at_risk: mtg-09, mtg-13;
-# missed: mtg-02 (2.63 > 2.4); the other 14 have no records.
-MENTOUGOU_STATUS = {"on_track": 4, "at_risk": 2, "missed": 1, "no_data": 14}
+# mtg-10 (98.19 % ≥ 97 %), mtg-11 (0 of 260 hydrants before the period), mtg-14 (pass rate
+# 99.5 %), mtg-19 (5,674 trained ≥ 5,000); at_risk: mtg-09, mtg-13, mtg-18a (88.89 % < 90 %),
+# mtg-18b (77.78 % < 80 %); missed: mtg-02 (2.63 > 2.4); the other 10 have no records.
+MENTOUGOU_STATUS = {"on_track": 6, "at_risk": 4, "missed": 1, "no_data": 10}
 
 
 def test_report_data_for_mentougou_2025(mentougou: Report) -> None:
@@ -230,8 +242,10 @@ def test_html_indicator_table(html_zh: str) -> None:
 
 def test_html_summary_counts(html_zh: str) -> None:
     summary = _text(_section(html_zh, "summary"))
-    assert "达标4项，预警2项，未达标1项，缺数据14项" in summary
-    assert "其中4项指标（序号1、2、10、11）的数值依据合成演示记录计算，其状态仅作演示" in summary
+    assert "达标6项，预警4项，未达标1项，缺数据10项" in summary
+    # 18a and 18b share the plan's number 18: the summary tells them apart
+    assert "其中8项指标（序号1、2、10、11、14、18a、18b、19）" in summary
+    assert "的数值依据合成演示记录计算，其状态仅作演示" in summary
     assert "已建10个，在建1个，规划3个" in summary
     assert "微型消防站按规划口径另计：20个，其中20个为合成演示记录" in summary
 
@@ -249,7 +263,7 @@ def test_html_marks_values_from_synthetic_records(html_zh: str) -> None:
     assert "警情记录104条中104条为合成记录" in rows["2"]
     for number in ("8", "9", "13"):  # from the plan's stations and personnel: real records
         assert "合成" not in rows[number], number
-    assert table.count('<tr class="synthetic">') == 4
+    assert table.count('<tr class="synthetic">') == len(MENTOUGOU_SYNTHETIC_INDICATORS)
 
 
 def test_html_annual_table_matches_the_plan(html_zh: str) -> None:
@@ -276,7 +290,7 @@ def test_html_quality_findings_and_recommendations(html_zh: str) -> None:
         in problems
     )
     assert "【预警·预期性】万人常住人口拥有消防员：2025年为7.3，目标≥7.0" in problems
-    assert "14项指标因缺少记录无法评估" in problems
+    assert "10项指标因缺少记录无法评估" in problems
     assert "直接财产损失列标注单位" in problems
 
 
@@ -335,16 +349,21 @@ def test_english_report(html_en: str) -> None:
     assert "The direct-loss column is headed 万元" in text  # the finding's English message
     assert "548 of the 548 incident records used in this report are synthetic" in text
     assert "1066 of the records used in this report are synthetic (548 incident records" in text
-    assert "Of these, 4 (no. 1, 2, 10, 11) are computed from synthetic demo records" in text
+    assert (
+        "Of these, 8 (no. 1, 2, 10, 11, 14, 18a, 18b, 19) are computed from synthetic demo records"
+        in text
+    )
     # none of the Chinese interface strings leaks into the English page
     for zh in ("目标指标完成进度", "突出问题及对策建议", "数据来源说明", "合计/年均", "缺少："):
         assert zh not in text
     statuses = set(re.findall(r'<td class="status [a-z_]+" [^>]*>([^<]+)</td>', html_en))
-    # The only missed indicator (mtg-02) rests on the synthetic incidents.
+    # The only missed indicator (mtg-02) rests on the synthetic incidents; the equipment rates
+    # at risk (mtg-18a/b) on the synthetic inventory.
     assert statuses == {
         "On track",
         "On track (synthetic data)",
         "At risk",
+        "At risk (synthetic data)",
         "Missed (synthetic data)",
         "No data",
     }

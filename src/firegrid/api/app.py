@@ -13,12 +13,16 @@ from firegrid.coverage.router import router as coverage_router
 from firegrid.db.session import Database
 from firegrid.dispatch.router import router as dispatch_router
 from firegrid.districts.router import router as districts_router
+from firegrid.equipment.router import router as equipment_router
 from firegrid.imports.router import router as imports_router
 from firegrid.indicators.router import router as indicators_router
 from firegrid.quality.router import router as quality_router
 from firegrid.risk.router import router as risk_router
 from firegrid.siting.router import router as siting_router
 from firegrid.statistics.router import router as statistics_router
+from firegrid.supervision.router import router as supervision_router
+from firegrid.training.router import router as training_router
+from firegrid.water.router import router as water_router
 from firegrid.web.routes import router as web_router
 
 __all__ = ["create_app"]
@@ -46,7 +50,11 @@ def create_app(database: Database) -> FastAPI:
         quality_router,
         imports_router,
         dispatch_router,
+        water_router,
+        equipment_router,
+        training_router,
         risk_router,
+        supervision_router,
         web_router,
     ):
         app.include_router(router)

@@ -13,9 +13,11 @@ from firegrid.cli import dispatch as dispatch_cli
 from firegrid.cli import geo as geo_cli
 from firegrid.cli import imports as imports_cli
 from firegrid.cli import network as network_cli
+from firegrid.cli import records as records_cli
 from firegrid.cli import risk as risk_cli
 from firegrid.cli import site_district as _site_district  # noqa: F401  (adds commands)
 from firegrid.cli import stats as stats_cli
+from firegrid.cli import supervision as supervision_cli
 from firegrid.cli import users as users_cli
 from firegrid.cli.common import DbOption, handle_errors, open_db
 from firegrid.cli.coverage import coverage_cmd, route_cmd
@@ -38,6 +40,12 @@ app.add_typer(geo_cli.app, name="geo")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(network_cli.app, name="network")
 app.add_typer(risk_cli.app, name="risk")
+app.add_typer(records_cli.water_app, name="water")
+app.add_typer(records_cli.equipment_app, name="equipment")
+app.add_typer(records_cli.training_app, name="training")
+app.add_typer(supervision_cli.inspections_app, name="inspections")
+app.add_typer(supervision_cli.hazards_app, name="hazards")
+app.add_typer(supervision_cli.keyunits_app, name="keyunits")
 app.add_typer(site_app, name="site")
 app.add_typer(stats_cli.app, name="stats")
 app.command("quality")(quality_cmd)

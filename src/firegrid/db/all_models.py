@@ -6,14 +6,33 @@ from firegrid.buildings.models import Building
 from firegrid.db.revisions import DataRevision
 from firegrid.dispatch.models import Assignment, PrePlan, Unit, UnitStatusEvent
 from firegrid.districts.models import District, DistrictPopulation, Place, Township
+from firegrid.equipment.models import EquipmentEvent, EquipmentItem, EquipmentMaintenance
 from firegrid.imports.models import ImportBatch, RejectedRow
 from firegrid.incidents.models import Incident
 from firegrid.network.models import RoadNetwork
-from firegrid.personnel.models import PersonnelCount
+from firegrid.personnel.models import Certificate, ConflictOfInterest, Person, PersonnelCount
 from firegrid.risk.models import RiskModelRecord, RiskWarning
 from firegrid.stations.models import Apparatus, Station
 from firegrid.statistics.models import PublishedFigure
-from firegrid.water.models import WaterSource
+from firegrid.supervision.models import (
+    CreditScore,
+    Hazard,
+    HazardEvent,
+    Inspection,
+    InspectionDraw,
+    KeyUnitDecision,
+    Penalty,
+    SelfInspection,
+    UnitClosure,
+)
+from firegrid.training.models import TrainingAttendance, TrainingSession
+from firegrid.water.models import (
+    WaterInspection,
+    WaterSource,
+    WaterStatusEvent,
+    WaterTicket,
+    WaterTicketEvent,
+)
 
 __all__ = [
     "ApiToken",
@@ -21,11 +40,24 @@ __all__ = [
     "Assignment",
     "AuditLog",
     "Building",
+    "Certificate",
+    "ConflictOfInterest",
+    "CreditScore",
     "DataRevision",
     "District",
     "DistrictPopulation",
+    "EquipmentEvent",
+    "EquipmentItem",
+    "EquipmentMaintenance",
+    "Hazard",
+    "HazardEvent",
     "ImportBatch",
     "Incident",
+    "Inspection",
+    "InspectionDraw",
+    "KeyUnitDecision",
+    "Penalty",
+    "Person",
     "PersonnelCount",
     "Place",
     "PrePlan",
@@ -34,10 +66,18 @@ __all__ = [
     "RiskModelRecord",
     "RiskWarning",
     "RoadNetwork",
+    "SelfInspection",
     "Station",
     "Township",
+    "TrainingAttendance",
+    "TrainingSession",
     "Unit",
+    "UnitClosure",
     "UnitStatusEvent",
     "User",
+    "WaterInspection",
     "WaterSource",
+    "WaterStatusEvent",
+    "WaterTicket",
+    "WaterTicketEvent",
 ]

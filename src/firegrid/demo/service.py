@@ -549,6 +549,16 @@ def load_demo(
             if key is not None:
                 loader.count_optional("key_units", key[0])
                 loader.count_optional("pre_plans", key[1])
+                say("enforcement staff, inspections and hazards (synthetic)")
+                from firegrid.demo.supervision_demo import load_supervision_demo
+
+                load_supervision_demo(session, district)
+        if "water" in spec.raw:
+            say("water-source history, equipment and training (synthetic)")
+            from firegrid.demo.records_demo import load_records_demo
+
+            for what, n in load_records_demo(session, district).items():
+                say(f"  {what}: {n}")
         say("published tables")
         loader.published(district)
         say("synthetic incidents")

@@ -10,6 +10,7 @@ from shapely.geometry.base import BaseGeometry
 
 from firegrid.db.base import Base
 from firegrid.districts.models import DistrictPopulation, Township
+from firegrid.equipment.models import EquipmentItem
 from firegrid.imports.fields import (
     Field,
     boolean,
@@ -24,6 +25,7 @@ from firegrid.imports.fields import (
 from firegrid.incidents.models import Incident
 from firegrid.stations.models import Station
 from firegrid.types import (
+    EquipmentStatus,
     IncidentCategory,
     LocationPrecision,
     Staffing,
@@ -352,6 +354,58 @@ def _township_row(
     }
 
 
+# -- equipment items ---------------------------------------------------------------------------
+
+
+def _epc(cell: Any) -> str:
+    from firegrid.equipment.lifecycle import validate_epc
+    from firegrid.errors import InvalidInputError
+
+    try:
+        return validate_epc(str(cell))
+    except InvalidInputError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _equipment_kind(cell: Any) -> str:
+    from firegrid.equipment.standards import load_equipment_standards
+
+    std = load_equipment_standards()
+    s = str(cell).strip()
+    for key, (zh, en) in std.kinds.items():
+        if s in (key, zh) or s.lower() == en.lower():
+            return key
+    raise ValueError(f"unknown equipment kind {s!r}; kinds: {', '.join(sorted(std.kinds))}")
+
+
+def _equipment_fields(_tz: str) -> tuple[Field, ...]:
+    return (
+        Field("code", text(64), required=True, aliases=("编号", "装备编号")),
+        Field("kind", _equipment_kind, required=True, aliases=("类型", "装备类型")),
+        Field("epc", _epc, aliases=("EPC", "RFID", "标签")),
+        Field("name", text(200), aliases=("名称", "装备名称")),
+        Field("status", labeled(EquipmentStatus), aliases=("状态",)),
+        Field("station", text(128), aliases=("队站", "所属队站")),
+        Field("procured_on", timestamp("UTC"), aliases=("采购日期",)),
+        Field("source", text(500), aliases=("来源",)),
+    )
+
+
+def _equipment_row(v: dict[str, Any], _g: BaseGeometry | None, ctx: BuildContext) -> dict[str, Any]:
+    status = v.get("status") or EquipmentStatus.IN_STOCK
+    row: dict[str, Any] = {
+        "code": v["code"],
+        "kind": v["kind"],
+        "epc": v.get("epc"),
+        "name": v.get("name") or "",
+        "status": status,
+        "station_id": _first_station_id(v, ctx),
+        "procured_on": v["procured_on"].date() if v.get("procured_on") else None,
+        "source": v.get("source") or "import",
+    }
+    return row
+
+
 KINDS: dict[str, ImportKind] = {
     k.name: k
     for k in (
@@ -372,5 +426,8 @@ KINDS: dict[str, ImportKind] = {
             "population", DistrictPopulation, ("year",), _population_fields, "none", _population_row
         ),
         ImportKind("townships", Township, ("name_zh",), _township_fields, "polygon", _township_row),
+        ImportKind(
+            "equipment", EquipmentItem, ("code",), _equipment_fields, "none", _equipment_row
+        ),
     )
 }

@@ -80,6 +80,8 @@ SYNTHETIC_KIND_LABELS: dict[str, tuple[str, str]] = {
     "stations": ("站点记录", "station records"),
     "water_sources": ("消防水源记录", "water-source records"),
     "apparatus": ("消防车记录", "vehicle records"),
+    "training": ("训练记录", "training records"),
+    "equipment": ("装备记录", "equipment records"),
 }
 
 
@@ -520,8 +522,6 @@ def _pending(key: str, needs: tuple[str, str]) -> None:
     FORMULA_FUNCTIONS[key] = fn
 
 
-_EQUIPMENT = ("对照队站装备配备标准的装备台账", "equipment inventory against the station standard")
-
 for _key, _needs in {
     "non_site_inspection_share": (
         "现场与非现场检查记录",
@@ -540,7 +540,6 @@ for _key, _needs in {
         "register of villagers' self-built commercial houses",
     ),
     "breathing_air_stations_built": ("换气站点台账", "breathing-air refill stations register"),
-    "training_pass_rate": ("训练考核记录", "training and assessment records"),
     "special_rescue_certified_count": (
         "国家级特种灾害救援技术认证记录",
         "national special-rescue certification records",
@@ -549,16 +548,109 @@ for _key, _needs in {
         "执法人员名录及执法资格证书",
         "enforcement-staff register with certificates",
     ),
-    "new_station_equipment_rate": _EQUIPMENT,
-    "existing_station_equipment_rate": _EQUIPMENT,
-    "existing_small_station_equipment_rate": (
-        "对照小型站装备配备标准的装备台账",
-        "equipment inventory against the small-station standard",
-    ),
-    "public_skills_training_per_year": ("社会面实操实训记录", "public skills-training records"),
     "iot_install_rate": (
         "设有消防控制室单位的物联网设备台账",
         "IoT device register of units with a fire control room",
     ),
 }.items():
     _pending(_key, _needs)
+
+
+# -- water, equipment and training records (issue 7) -------------------------------------------
+
+
+@formula("training_pass_rate")
+def _training_pass_rate(ctx: FormulaContext) -> FormulaValue:
+    from firegrid.training.service import year_figures
+
+    fig = year_figures(ctx.session, ctx.district, ctx.year)
+    if fig.pass_rate_percent is None:
+        return FormulaValue(
+            None,
+            (
+                Need(
+                    f"{ctx.year}年消防员专业训练考核记录（来自：训练考核）",
+                    f"professional training assessments of {ctx.year} (fed by: training)",
+                ),
+            ),
+        )
+    return FormulaValue(
+        fig.pass_rate_percent,
+        detail={"passed": fig.passed, "assessed": fig.assessed},
+        synthetic=_synthetic("training", fig.synthetic_records, fig.records),
+    )
+
+
+@formula("public_skills_training_per_year")
+def _public_training(ctx: FormulaContext) -> FormulaValue:
+    from firegrid.training.service import year_figures
+
+    fig = year_figures(ctx.session, ctx.district, ctx.year)
+    if fig.public_sessions == 0:
+        return FormulaValue(
+            None,
+            (
+                Need(
+                    f"{ctx.year}年社会面实操实训记录（来自：训练考核）",
+                    f"public skills-training records of {ctx.year} (fed by: training)",
+                ),
+            ),
+        )
+    return FormulaValue(
+        float(fig.people_trained),
+        detail={"sessions": fig.public_sessions, "by_group": fig.by_group},
+        synthetic=_synthetic("training", fig.synthetic_records, fig.records),
+    )
+
+
+def _equipment_rate(ctx: FormulaContext, group: str) -> FormulaValue:
+    from firegrid.equipment.service import equipment_compliance
+
+    out = equipment_compliance(
+        ctx.session, ctx.district.code, year=ctx.year, new_since=ctx.period_start
+    )
+    g = out["groups"][group]
+    what = {
+        "new": ("新建消防站", "new stations"),
+        "existing": ("既有城市消防站", "existing urban stations"),
+        "small": ("既有小型站", "existing small stations"),
+    }[group]
+    if g["rate_percent"] is None:
+        return FormulaValue(
+            None, (Need(f"{what[0]}及其装备台账", f"{what[1]} with their equipment inventory"),)
+        )
+    if out["items_counted"] == 0:
+        return FormulaValue(
+            None,
+            (
+                Need(
+                    "对照队站装备配备标准的装备台账",
+                    "equipment inventory against the station standard",
+                ),
+            ),
+        )
+    return FormulaValue(
+        g["rate_percent"],
+        detail={
+            "stations": g["stations"],
+            "compliant_stations": g["compliant_stations"],
+            "standard_version": out["standard_version"],
+            "standard_placeholder": out["standard_placeholder"],
+        },
+        synthetic=_synthetic("equipment", out["synthetic_items"], out["items_counted"]),
+    )
+
+
+@formula("new_station_equipment_rate")
+def _new_equipment(ctx: FormulaContext) -> FormulaValue:
+    return _equipment_rate(ctx, "new")
+
+
+@formula("existing_station_equipment_rate")
+def _existing_equipment(ctx: FormulaContext) -> FormulaValue:
+    return _equipment_rate(ctx, "existing")
+
+
+@formula("existing_small_station_equipment_rate")
+def _small_equipment(ctx: FormulaContext) -> FormulaValue:
+    return _equipment_rate(ctx, "small")

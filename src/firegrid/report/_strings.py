@@ -145,7 +145,7 @@ def _summary_synthetic(report: Report, lang: Lang) -> str:
     rows = report.synthetic_indicators
     if not rows:
         return ""
-    numbers = t("enum_sep", lang).join(str(r.number) for r in rows)
+    numbers = t("enum_sep", lang).join(r.ref for r in rows)
     return t("sentence_sep", lang) + t("summary_synthetic", lang, n=len(rows), numbers=numbers)
 
 
@@ -214,7 +214,7 @@ def _problem_lines(report: Report, lang: Lang) -> list[str]:
                 "problem_no_data",
                 lang,
                 n=len(no_data),
-                numbers=t("enum_sep", lang).join(str(r.number) for r in no_data),
+                numbers=t("enum_sep", lang).join(r.ref for r in no_data),
                 modules=t("problem_no_data_modules", lang, modules=t("enum_sep", lang).join(names))
                 if names
                 else "",

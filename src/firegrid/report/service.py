@@ -110,6 +110,12 @@ class IndicatorRow:
         """True when the value (and so its status) rests on synthetic demo records."""
         return bool(self.synthetic_inputs)
 
+    @property
+    def ref(self) -> str:
+        """The plan's number with its letter where two share one (18a, 18b), else the number."""
+        tail = self.id.rsplit("-", 1)[-1].lstrip("0")
+        return tail if tail and not tail.isdigit() else str(self.number)
+
 
 @dataclass(frozen=True)
 class IndicatorGroup:

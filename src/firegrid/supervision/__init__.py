@@ -1,0 +1,1 @@
+"""Supervision: key units, double-random draws, inspections, hazards, self-checks and credit."""

@@ -1,0 +1,1 @@
+"""training domain: training sessions and attendance (pass/fail) feeding the plan indicators."""
