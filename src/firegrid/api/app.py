@@ -16,6 +16,7 @@ from firegrid.districts.router import router as districts_router
 from firegrid.equipment.router import router as equipment_router
 from firegrid.imports.router import router as imports_router
 from firegrid.indicators.router import router as indicators_router
+from firegrid.iot.router import router as iot_router
 from firegrid.quality.router import router as quality_router
 from firegrid.risk.router import router as risk_router
 from firegrid.siting.router import router as siting_router
@@ -50,6 +51,7 @@ def create_app(database: Database) -> FastAPI:
         quality_router,
         imports_router,
         dispatch_router,
+        iot_router,
         water_router,
         equipment_router,
         training_router,

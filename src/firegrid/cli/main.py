@@ -12,6 +12,7 @@ from firegrid.cli import demo as demo_cli
 from firegrid.cli import dispatch as dispatch_cli
 from firegrid.cli import geo as geo_cli
 from firegrid.cli import imports as imports_cli
+from firegrid.cli import iot as iot_cli
 from firegrid.cli import network as network_cli
 from firegrid.cli import records as records_cli
 from firegrid.cli import risk as risk_cli
@@ -38,6 +39,7 @@ app.add_typer(demo_cli.app, name="demo")
 app.add_typer(dispatch_cli.app, name="dispatch")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(imports_cli.app, name="import")
+app.add_typer(iot_cli.app, name="iot")
 app.add_typer(network_cli.app, name="network")
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(records_cli.water_app, name="water")

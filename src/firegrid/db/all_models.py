@@ -9,6 +9,7 @@ from firegrid.districts.models import District, DistrictPopulation, Place, Towns
 from firegrid.equipment.models import EquipmentEvent, EquipmentItem, EquipmentMaintenance
 from firegrid.imports.models import ImportBatch, RejectedRow
 from firegrid.incidents.models import Incident
+from firegrid.iot.models import AlarmState, IncidentProposal, IotDevice, IotEvent, IotRejected
 from firegrid.network.models import RoadNetwork
 from firegrid.personnel.models import Certificate, ConflictOfInterest, Person, PersonnelCount
 from firegrid.risk.models import RiskModelRecord, RiskWarning
@@ -35,6 +36,7 @@ from firegrid.water.models import (
 )
 
 __all__ = [
+    "AlarmState",
     "ApiToken",
     "Apparatus",
     "Assignment",
@@ -53,8 +55,12 @@ __all__ = [
     "HazardEvent",
     "ImportBatch",
     "Incident",
+    "IncidentProposal",
     "Inspection",
     "InspectionDraw",
+    "IotDevice",
+    "IotEvent",
+    "IotRejected",
     "KeyUnitDecision",
     "Penalty",
     "Person",
