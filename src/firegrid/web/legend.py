@@ -37,6 +37,7 @@ __all__ = [
     "INCIDENT_COLOURS",
     "INDICATOR_STATUS_COLOURS",
     "KEY_UNIT_COLOUR",
+    "RISK_LEVEL_COLOURS",
     "SITING_LAYER_STYLE",
     "STATION_CLASS_STYLE",
     "STATION_STATUS_FILL",
@@ -203,6 +204,28 @@ WATER_STATUS_COLOURS: Final[dict[WaterSourceStatus, str]] = _complete(
     },
 )
 
+#: Fire-risk levels (firegrid.risk bands, 1 = I 低 … 4 = IV 极高) in the four colours of Chinese
+#: safety-risk grading (蓝 低, 黄 一般, 橙 较大, 红 重大), so that a planner reads them at once.
+RISK_LEVEL_COLOURS: Final[dict[int, str]] = {
+    1: "#1e88e5",
+    2: "#fbc02d",
+    3: "#f57c00",
+    4: "#c62828",
+}
+#: Roman numerals of the levels, as the risk bands print them.
+RISK_LEVEL_CODES: Final[dict[int, str]] = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def _check_risk_levels() -> None:
+    from firegrid.risk.service import load_index_config
+
+    levels = {b.level for b in load_index_config().bands}
+    if levels != set(RISK_LEVEL_COLOURS):
+        raise TypeError(f"web legend: risk levels {sorted(levels)} have no colours defined")
+
+
+_check_risk_levels()
+
 #: Key units (消防安全重点单位) and the heat of historical incidents.
 KEY_UNIT_COLOUR: Final = "#6a1b9a"
 HEAT_COLOUR: Final = "#d84315"
@@ -260,4 +283,12 @@ def map_styles(lang: Lang) -> dict[str, Any]:
         "incident_status": {m.value: _label(m, lang) for m in IncidentStatus},
         "key_unit": {"label": t("layer_key_units", lang), "colour": KEY_UNIT_COLOUR},
         "heat": {"label": t("legend_heat", lang), "colour": HEAT_COLOUR},
+        "risk_level": {
+            str(level): {
+                "label": t(f"risk_level_{level}", lang),
+                "code": RISK_LEVEL_CODES[level],
+                "colour": colour,
+            }
+            for level, colour in RISK_LEVEL_COLOURS.items()
+        },
     }

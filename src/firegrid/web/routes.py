@@ -1,10 +1,11 @@
 """Web pages (server-rendered, vendored JS; no CDN at run time).
 
 ``/`` opens the last district viewed (cookie) or the first one; ``/d/{code}`` is a district's
-dashboard and ``/d/{code}/siting`` its station-siting page. The language is ``?lang=zh|en``,
-remembered in a cookie. Pages read the database through the same queries and services as the
-API; the page's JavaScript draws the map and the chart and fetches the indicator, data-quality,
-coverage and siting results from the API.
+dashboard, ``/d/{code}/siting`` its station-siting page and ``/d/{code}/supervision`` its
+supervision & records page (draws, hazards, credit, 四率, water, equipment, training). The
+language is ``?lang=zh|en``, remembered in a cookie. Pages read the database through the same
+queries and services as the API; the page's JavaScript draws the map and the chart and fetches
+the indicator, data-quality, coverage, siting, risk and supervision results from the API.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from firegrid.districts.queries import DistrictOverview
 from firegrid.errors import NotFoundError
 from firegrid.web import format as fmt
 from firegrid.web.i18n import DEFAULT_LANG, LANG_COOKIE, LANGS, Lang, parse_lang, t
-from firegrid.web.pages import dashboard, district_choices, siting_page
+from firegrid.web.pages import dashboard, district_choices, siting_page, supervision_page
 
 __all__ = ["DISTRICT_COOKIE", "router", "templates"]
 
@@ -205,6 +206,33 @@ def district_siting(
         request,
         "siting.html",
         {"districts": districts, "page": page, "user": user, "nav": "siting"},
+        lang=chosen,
+        asked_lang=lang,
+    )
+    _remember_district(response, code)
+    return response
+
+
+@router.get("/d/{code}/supervision", response_class=HTMLResponse)
+def district_supervision(
+    code: str,
+    request: Request,
+    db: DbDep,
+    user: OptionalUser,
+    lang: LangQuery = None,
+) -> Response:
+    """Show a district's supervision & records page: draws, hazards, credit, rates, records."""
+    chosen = _lang(request, lang)
+    with db.session(actor=ANONYMOUS) as session:
+        districts = district_choices(session)
+        try:
+            page = supervision_page(session, code, lang=chosen, user=user, settings=get_settings())
+        except NotFoundError as exc:
+            return _not_found(request, exc, districts, lang=chosen, asked_lang=lang)
+    response = _render(
+        request,
+        "supervision.html",
+        {"districts": districts, "page": page, "user": user, "nav": "supervision"},
         lang=chosen,
         asked_lang=lang,
     )

@@ -128,6 +128,8 @@
 
   function applyState(next) {
     state = next;
+    // Other panels (static/js/iot.js) refresh on the same server push.
+    document.dispatchEvent(new CustomEvent("fg:dispatch-state", { detail: next }));
     unitsById = {};
     next.units.forEach(function (u) { unitsById[u.id] = u; });
     if (current) {
@@ -1162,6 +1164,12 @@
     drawCommandLegend();
     openStream();
   }
+
+  // What other panels may ask of the command centre (the IoT alarms open an incident).
+  window.firegridCommand = {
+    selectIncident: function (id, incident) { selectIncident(id, incident); },
+    refreshState: function () { return refreshState(); },
+  };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
