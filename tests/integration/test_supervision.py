@@ -376,6 +376,39 @@ def test_credit_grades_history_and_severe_list(town: Database) -> None:
             credit_service.severe_dishonesty_list(s, "t", on=date(2025, 12, 2))["units"][0]["id"]
             == units[5]
         )
+        # With an IoT feed, false alarms come from the command centre's dismissed proposals.
+        from firegrid.iot.models import IncidentProposal, IotDevice, IotProtocol, ProposalStatus
+
+        district_id = s.get(Building, units[2]).district_id  # type: ignore[union-attr]
+        dev = IotDevice(
+            district_id=district_id,
+            building_id=units[2],
+            code="UITD-1",
+            address=1,
+            protocol=IotProtocol.GB26875,
+        )
+        s.add(dev)
+        s.flush()
+        for day, status in (
+            (10, ProposalStatus.DISMISSED),
+            (11, ProposalStatus.DISMISSED),
+            (12, ProposalStatus.ACCEPTED),
+        ):
+            s.add(
+                IncidentProposal(
+                    district_id=district_id,
+                    building_id=units[2],
+                    device_id=dev.id,
+                    status=status,
+                    decided_at=datetime(2025, 11, day, tzinfo=UTC),
+                )
+            )
+        s.flush()
+        fed = credit_service.compute_credit(s, "t", as_of=date(2025, 12, 1), store=False)
+        by_fed = {u["id"]: u for u in fed["units"]}
+        assert "false_alarms" not in by_fed[units[2]]["no_data"]
+        assert by_fed[units[2]]["score"] < by_fed[units[0]]["score"] == 100  # 2 false alarms
+        s.rollback()
         later = credit_service.compute_credit(
             s, "t", as_of=date(2027, 1, 1), false_alarms={units[1]: 12}
         )

@@ -362,3 +362,31 @@ def device_profiles(session: Session) -> dict[int, str]:
         )
     )
     return {int(a): str(p) for a, p in rows if a is not None}
+
+
+def false_alarm_counts(
+    session: Session, district_id: int, *, since: datetime, until: datetime
+) -> dict[int, int] | None:
+    """``{building_id: fire alarms dismissed as false}`` decided in ``(since, until]``, or None
+    when the district has no IoT device at all (no feed: the count is unknown, not zero)."""
+    from sqlalchemy import func, select
+
+    from firegrid.iot.models import IncidentProposal, IotDevice, ProposalStatus
+
+    has_devices = session.scalar(
+        select(func.count()).select_from(IotDevice).where(IotDevice.district_id == district_id)
+    )
+    if not has_devices:
+        return None
+    rows = session.execute(
+        select(IncidentProposal.building_id, func.count())
+        .where(
+            IncidentProposal.district_id == district_id,
+            IncidentProposal.status == ProposalStatus.DISMISSED,
+            IncidentProposal.building_id.is_not(None),
+            IncidentProposal.decided_at > since,
+            IncidentProposal.decided_at <= until,
+        )
+        .group_by(IncidentProposal.building_id)
+    ).all()
+    return {int(b): int(n) for b, n in rows if b is not None}

@@ -4,10 +4,11 @@ severe-dishonesty units, and compute the building-facility rates.
 Facts per unit over the rules' window before ``as_of``: hazards found (general/major), hazards
 overdue (open past the deadline, or closed after it), penalties and their amounts, supervised
 listings, self-inspection compliance (months with an accepted self-check ÷ months in the window
-since the unit's first self-check or the window start), and false alarms. False alarms: incidents
-carry no false-alarm flag and no building link yet, so they come in as ``false_alarms`` (a
-``{building_id: count}`` mapping — the hook the IoT alarm feed will fill); without it the factor
-counts 0 and the result says ``no_data: false_alarms``.
+since the unit's first self-check or the window start), and false alarms: fire alarms from the
+unit's IoT devices that the command centre dismissed as false in the window
+(``firegrid.iot.service.false_alarm_counts``), or an explicit ``{building_id: count}`` mapping;
+a district without any IoT device has no such feed, the factor counts 0 and the result says
+``no_data: false_alarms``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -57,6 +58,15 @@ def _facts(
     false_alarms: Mapping[int, int] | None,
 ) -> dict[int, CreditFacts]:
     start = as_of - timedelta(days=rules.window_days)
+    if false_alarms is None:
+        from firegrid.iot.service import false_alarm_counts
+
+        false_alarms = false_alarm_counts(
+            session,
+            district_id,
+            since=datetime.combine(start, time.max, tzinfo=UTC),
+            until=datetime.combine(as_of, time.max, tzinfo=UTC),
+        )
     gen: Counter[int] = Counter()
     major: Counter[int] = Counter()
     overdue: Counter[int] = Counter()
