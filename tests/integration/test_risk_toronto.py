@@ -2,8 +2,9 @@
 
 The figures below are the real ones this pipeline produces (rounded to 3 decimals), so any
 change to the data handling, features or models shows up here. They also record an honest
-result: at 1 km × month on fires only, LightGBM matches the historical-frequency baseline
-(better PR-AUC and Brier, AUC and precision@50 within noise) and stays below the 0.77 AUC aim.
+result: the headline blend (LightGBM + a logistic on smoothed rates, chosen on 2015/2016
+validation years) beats the historical-frequency baseline on every metric, by small margins
+(ROC-AUC 0.750 vs 0.747), and stays below the 0.77 AUC aim (see :mod:`firegrid.risk.evaluate`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from firegrid.cli.risk import app
 from firegrid.db.session import Database
 from firegrid.risk.cells import SquareGrid
 from firegrid.risk.data_io import read_incidents_csv, read_weather_csv
-from firegrid.risk.evaluate import Experiment, prepare_experiment, run_experiment
+from firegrid.risk.evaluate import (
+    Experiment,
+    prepare_experiment,
+    run_experiment,
+    validate_models,
+)
 from firegrid.risk.features import monthly_weather
 from firegrid.risk.registry import list_models, load_model, score, train_and_register
 
@@ -59,30 +65,54 @@ def test_toronto_evaluation_figures(experiment: Experiment) -> None:
         for kind, m in res.metrics.items()
     }
     assert got == EXPECTED
-    lgbm, base = res.metrics["lightgbm"], res.metrics["frequency"]
-    # What the model does gain over the baseline: sharper probabilities.
-    assert lgbm.pr_auc > base.pr_auc
-    assert lgbm.brier < base.brier
+    head, base = res.metrics["blend"], res.metrics["frequency"]
+    # The headline model beats the baseline on every metric (unrounded figures).
+    assert head.auc > base.auc
+    assert head.pr_auc > base.pr_auc
+    assert head.brier < base.brier
+    assert head.precision_at_k > base.precision_at_k
+    assert head.recall_at_k > base.recall_at_k
+    # ... but the 0.77 ROC-AUC aim is not reached.
+    assert head.auc < 0.77
     # Calibration: the top decile burns several times as often as the bottom one.
-    cal = lgbm.calibration
+    cal = head.calibration
     assert cal[-1].observed_rate > 5 * cal[0].observed_rate
+
+
+def test_blend_was_chosen_on_validation_years_inside_training(experiment: Experiment) -> None:
+    # train <= 2015 -> validate 2016; train <= 2014 -> validate 2015: the test years unseen.
+    folds = validate_models(experiment, folds=2, seed=0, k=50, kinds=("blend", "frequency"))
+    assert list(folds) == ["2016-01..2016-12", "2015-01..2015-12"]
+    for fold in folds.values():
+        head, base = fold["blend"], fold["frequency"]
+        assert head.auc > base.auc and head.pr_auc > base.pr_auc
+        assert head.brier < base.brier and head.precision_at_k > base.precision_at_k
+    assert round(folds["2016-01..2016-12"]["blend"].auc, 3) == 0.74
+    assert round(folds["2015-01..2015-12"]["blend"].auc, 3) == 0.745
 
 
 FIELDS = ("auc", "pr_auc", "brier", "precision_at_k", "recall_at_k")
 EXPECTED = {
-    "lightgbm": {
-        "auc": 0.746,
-        "pr_auc": 0.38,
+    "blend": {
+        "auc": 0.75,
+        "pr_auc": 0.383,
         "brier": 0.105,
-        "precision_at_k": 0.466,
-        "recall_at_k": 0.262,
+        "precision_at_k": 0.473,
+        "recall_at_k": 0.266,
+    },
+    "lightgbm": {
+        "auc": 0.748,
+        "pr_auc": 0.381,
+        "brier": 0.105,
+        "precision_at_k": 0.463,
+        "recall_at_k": 0.26,
     },
     "logistic": {
-        "auc": 0.745,
-        "pr_auc": 0.379,
+        "auc": 0.747,
+        "pr_auc": 0.38,
         "brier": 0.106,
-        "precision_at_k": 0.47,
-        "recall_at_k": 0.264,
+        "precision_at_k": 0.473,
+        "recall_at_k": 0.266,
     },
     "frequency": {
         "auc": 0.747,
@@ -119,7 +149,7 @@ def test_registry_round_trip(
         assert data.sha256 in a.data_source
     with database.session(actor="test") as s:
         reg = load_model(s, "toronto@1")
-        assert reg.kind == "lightgbm" and reg.artifact_sha256 == a.artifact_sha256
+        assert reg.kind == "blend" and reg.artifact_sha256 == a.artifact_sha256
         assert len(reg.cells) == 632
         assert load_model(s, "toronto").ref == "toronto@3"
         top = score(s, "toronto@1", data.points, month="2019-01", weather=weather, top=50)
@@ -151,7 +181,8 @@ def test_cli_evaluate_json_and_errors(toronto: tuple[Path, Path], tmp_path: Path
     r = runner.invoke(app, [*args, *dates, "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert round(out["auc"], 3) == EXPECTED["lightgbm"]["auc"]
+    assert round(out["auc"], 3) == EXPECTED["blend"]["auc"]
+    assert round(out["lightgbm"]["auc"], 3) == EXPECTED["lightgbm"]["auc"]
     assert round(out["baseline"]["auc"], 3) == EXPECTED["frequency"]["auc"]
     assert out["n_cells"] == 632 and out["k"] == 50 and out["model"] is None
     assert len(out["calibration"]) == 10

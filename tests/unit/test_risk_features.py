@@ -128,18 +128,36 @@ def test_lags_counts_and_rates_by_hand() -> None:
     assert p.y.sum() == 1
 
 
+CELL_XY = (np.array([0.0, 800.0, 3000.0]), np.array([0.0, 0.0, 500.0]))
+
+
+def _xy_of(cells: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Fire positions: the cell centre plus up to ±400 m."""
+    x = CELL_XY[0][cells] + rng.uniform(-400, 400, cells.size)
+    y = CELL_XY[1][cells] + rng.uniform(-400, 400, cells.size)
+    return x, y
+
+
 def test_features_of_a_month_ignore_that_months_fires() -> None:
     rng = np.random.default_rng(1)
     cells = rng.integers(0, 3, size=200)
     months = rng.integers(0, 24, size=200)
     uses = rng.integers(-1, 4, size=200)
-    base = _panel(cells.tolist(), months.tolist(), use_class=uses)
-    # Change only the fires of month 18: move them to another cell and add three more.
+    xy = _xy_of(cells, rng)
+    base = _panel(cells.tolist(), months.tolist(), use_class=uses, point_xy_m=xy, cell_xy_m=CELL_XY)
+    # every kind of feature is covered, the spatial ones included
+    for name in ("kde_500m_rate", "nbr_fire_month_rate_1km", "eb_fire_month_rate", "ewm_any_36m"):
+        assert name in base.feature_names
+    # Change only the fires of month 18: move them to another cell and add three more (one of
+    # them outside the cell set, which still counts in the kernels of later months).
     c2 = np.where(months == 18, (cells + 1) % 3, cells)
-    c3 = np.concatenate([c2, [0, 0, 1]])
+    c3 = np.concatenate([c2, [0, 0, -1]])
     m3 = np.concatenate([months, [18, 18, 18]])
     u3 = np.concatenate([uses, [0, 1, 2]])
-    moved = _panel(c3.tolist(), m3.tolist(), use_class=u3)
+    x2, y2 = _xy_of(np.maximum(c3, 0), rng)
+    keep = np.concatenate([months != 18, [False] * 3])
+    x2[keep], y2[keep] = xy[0][months != 18], xy[1][months != 18]
+    moved = _panel(c3.tolist(), m3.tolist(), use_class=u3, point_xy_m=(x2, y2), cell_xy_m=CELL_XY)
     t18 = base.month == M0 + 18
     upto = base.month <= M0 + 18
     assert_array_equal(base.X[upto], moved.X[upto])
@@ -153,9 +171,15 @@ def test_training_features_do_not_change_with_the_test_window() -> None:
     rng = np.random.default_rng(2)
     cells = rng.integers(0, 3, size=300)
     months = rng.integers(0, 24, size=300)
-    a = _panel(cells.tolist(), months.tolist())
+    x, y = _xy_of(cells, rng)
+    a = _panel(cells.tolist(), months.tolist(), point_xy_m=(x, y), cell_xy_m=CELL_XY)
     test = months >= 18
-    b = _panel(cells[~test].tolist(), months[~test].tolist())  # test window emptied
+    b = _panel(  # test window emptied
+        cells[~test].tolist(),
+        months[~test].tolist(),
+        point_xy_m=(x[~test], y[~test]),
+        cell_xy_m=CELL_XY,
+    )
     train = a.month < M0 + 18
     assert_array_equal(a.X[train], b.X[train])
     assert_array_equal(a.y[train], b.y[train])
@@ -216,8 +240,39 @@ def test_use_mix_counts_only_past_fires() -> None:
     assert_allclose(p.column("share_commercial"), [0.0, 0.5])
 
 
+def test_spatial_rates_by_hand() -> None:
+    # One fire in month 0, 500 m from cell 0's centre and 300 m from cell 1's; the row's own
+    # month (12) has a fire at cell 2's centre that no feature of month 12 may see.
+    p = build_panel(
+        np.array([1, 2]),
+        np.array([0, 12]) + M0,
+        n_cells=3,
+        first_month=M0 + 12,
+        last_month=M0 + 13,
+        history_start=M0,
+        point_xy_m=(np.array([500.0, 3000.0]), np.array([0.0, 500.0])),
+        cell_xy_m=CELL_XY,
+    )
+    r = {(c, m - M0): i for i, (c, m) in enumerate(zip(p.cell, p.month, strict=True))}
+    kde = p.column("kde_500m_rate")
+    assert_allclose(kde[r[(0, 12)]], np.exp(-0.5) / 12)  # d = 500 m = 1 bandwidth
+    assert_allclose(kde[r[(1, 12)]], np.exp(-0.5 * 0.6**2) / 12)
+    assert kde[r[(2, 12)]] == 0.0  # cell 2's own fire is in month 12
+    assert_allclose(kde[r[(2, 13)]], 1.0 / 13)  # ... and month 13 does (d = 0)
+    # Neighbourhood rate, 2 km kernel: cell 0 sees cells 1 (800 m, rate 1/12) and 2
+    # (≈ 3041 m, rate 0); with the 1 km kernel cell 2 lies beyond the 3-bandwidth cut-off.
+    w1 = np.exp(-0.5 * 0.4**2)
+    w2 = np.exp(-0.5 * (np.hypot(3000.0, 500.0) / 2000.0) ** 2)
+    assert_allclose(p.column("nbr_fire_month_rate_2km")[r[(0, 12)]], w1 * (1 / 12) / (w1 + w2))
+    assert_allclose(p.column("nbr_fire_month_rate_1km")[r[(0, 12)]], 1 / 12)
+    # shrinkage: cell 0 never burned; its 12 months of zeros meet a prior worth 12 months
+    assert_allclose(p.column("eb_fire_month_rate")[r[(0, 12)]], (0 + 12 * (1 / 12)) / 24)
+
+
 def test_bad_windows_are_refused() -> None:
     with pytest.raises(InvalidInputError, match="history_start < first_month"):
         _panel([0], [0], first_month=M0)
     with pytest.raises(InvalidInputError, match="population"):
         _panel([0], [0], population=[1.0, 2.0])
+    with pytest.raises(InvalidInputError, match="point_xy_m"):
+        _panel([0], [0], cell_xy_m=CELL_XY, point_xy_m=([0.0, 1.0], [0.0, 1.0]))

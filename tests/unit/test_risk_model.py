@@ -19,7 +19,12 @@ from firegrid.risk.evaluate import (
     run_experiment,
 )
 from firegrid.risk.features import IncidentPoints, month_index
-from firegrid.risk.model import fit_model, load_model_artifact
+from firegrid.risk.model import (
+    BLEND_RATE_FEATURES,
+    BlendModel,
+    fit_model,
+    load_model_artifact,
+)
 
 
 def test_metrics_agree_with_scikit_learn() -> None:
@@ -104,7 +109,7 @@ def _experiment(seed: int = 0):  # type: ignore[no-untyped-def]
 
 def test_three_models_rank_the_busy_cells_first() -> None:
     result = run_experiment(_experiment(), seed=0, k=5)
-    for kind in ("lightgbm", "logistic", "frequency"):
+    for kind in ("blend", "lightgbm", "logistic", "frequency"):
         assert result.metrics[kind].auc > 0.6, kind
     assert result.experiment.train_last == int(month_index(["2016-12"])[0])
 
@@ -117,12 +122,41 @@ def test_training_is_deterministic_and_artefacts_reload() -> None:
     c = fit_model("lightgbm", P.X[tr], P.y[tr], feature_names=P.feature_names, seed=8)
     assert a.artifact() == b.artifact()
     assert a.artifact() != c.artifact()  # bagging and feature sampling follow the seed
-    for kind in ("lightgbm", "logistic", "frequency"):
+    for kind in ("blend", "lightgbm", "logistic", "frequency"):
         m = fit_model(kind, P.X[tr], P.y[tr], feature_names=P.feature_names, seed=3)
         back = load_model_artifact(
             kind, m.artifact(), feature_names=P.feature_names, params=m.params
         )
         assert_allclose(back.predict_proba(P.X), m.predict_proba(P.X), rtol=1e-12)
+
+
+def test_blend_is_the_weighted_mean_of_its_parts() -> None:
+    exp = _experiment()
+    P, tr = exp.panel, exp.train
+    names = P.feature_names
+    blend = fit_model("blend", P.X[tr], P.y[tr], feature_names=names, seed=7)
+    trees = fit_model("lightgbm", P.X[tr], P.y[tr], feature_names=names, seed=7)
+    assert isinstance(blend, BlendModel)
+    rates = blend.logistic.feature_names
+    assert "fire_month_rate" in rates and "kde_500m_rate" in rates
+    assert set(rates) <= set(BLEND_RATE_FEATURES)
+    idx = [names.index(n) for n in rates]
+    logit = fit_model(
+        "logistic",
+        P.X[tr][:, idx],
+        P.y[tr],
+        feature_names=rates,
+        seed=7,
+    )
+    assert blend.lightgbm.artifact() == trees.artifact()
+    p_logit = blend.logistic.predict_proba(P.X[:, idx])
+    assert_allclose(blend.predict_proba(P.X), 0.5 * trees.predict_proba(P.X) + 0.5 * p_logit)
+    # the blend's logistic part works on log rates, not on the default signed log1p
+    assert not np.allclose(p_logit, logit.predict_proba(P.X[:, idx]))
+    b2 = fit_model("blend", P.X[tr], P.y[tr], feature_names=names, seed=7)
+    assert b2.artifact() == blend.artifact()
+    with pytest.raises(InvalidInputError, match="weight"):
+        fit_model("blend", P.X[tr], P.y[tr], feature_names=names, seed=7, params={"weight": 2})
 
 
 def test_one_class_training_data_are_refused() -> None:

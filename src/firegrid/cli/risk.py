@@ -54,6 +54,7 @@ def _table(metrics: dict[str, dict[str, Any]], k: int) -> Table:
     for h in ("ROC-AUC", "PR-AUC", "Brier", f"precision@{k}", f"recall@{k}"):
         t.add_column(h, justify="right")
     for name, label in (
+        ("blend", "LightGBM + rate logistic"),
         ("lightgbm", "LightGBM"),
         ("logistic", "logistic"),
         ("frequency", "baseline"),
@@ -93,7 +94,8 @@ def evaluate(
         ),
     ] = False,
     register: Annotated[
-        str | None, typer.Option("--register", help="Store the LightGBM model under this name.")
+        str | None,
+        typer.Option("--register", help="Store the headline (blend) model under this name."),
     ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
@@ -157,15 +159,16 @@ def evaluate(
                 )
                 ref = f"{rec.name}@{rec.version}"
     metrics = {name: m.as_dict() for name, m in result.metrics.items()}
-    lgbm = metrics["lightgbm"]
+    head = metrics["blend"]
     payload = {
-        **_summary(lgbm),
+        **_summary(head),
         "k": k,
-        "calibration": lgbm["calibration"],
+        "calibration": head["calibration"],
         "baseline": {
             key: metrics["frequency"][key]
             for key in ("auc", "pr_auc", "brier", "precision_at_k", "recall_at_k")
         },
+        "lightgbm": _summary(metrics["lightgbm"]),
         "logistic": _summary(metrics["logistic"]),
         "n_cells": len(experiment.cells),
         "n_train": int(experiment.train.sum()),

@@ -19,6 +19,9 @@ Square cells are anchored at the CRS origin, so a cell's id ``"<ix>_<iy>"`` (``i
 cell_m)``) is stable across data sets as long as the CRS is the same: the CRS is part of the spec
 for that reason.
 
+:func:`metric_coordinates` gives the cell centres and the fires in one metric CRS (the square
+grid's own, the local UTM zone of the cell centres for H3) for the distance-based features.
+
 Inside the analysis, cells are indices ``0..n-1`` (:func:`index_cells`, :func:`neighbour_index`);
 the string ids stay at the edge.
 """
@@ -44,6 +47,7 @@ __all__ = [
     "SquareGrid",
     "grid_from_spec",
     "index_cells",
+    "metric_coordinates",
     "neighbour_index",
 ]
 
@@ -207,3 +211,37 @@ def neighbour_index(grid: CellGrid, universe: Sequence[str]) -> list[I64]:
         idx = [lookup[n] for n in grid.neighbours(c) if n in lookup]
         out.append(np.array(sorted(idx), dtype=np.int64))
     return out
+
+
+def metric_coordinates(
+    grid: SquareGrid | H3Grid,
+    cells: Sequence[str],
+    lon: npt.ArrayLike,
+    lat: npt.ArrayLike,
+) -> tuple[tuple[F64, F64], tuple[F64, F64]]:
+    """Cell centres and WGS84 points in one metric CRS: ``((cell_x, cell_y), (x, y))`` in m.
+
+    The CRS is the square grid's own; for H3 it is the local metric CRS of the cell centres, so
+    it depends on the cell set only (a model scores with the same CRS it was trained with).
+    """
+    if not cells:
+        raise InvalidInputError("no cells")
+    if isinstance(grid, SquareGrid):
+        crs = grid.crs
+        ij = np.array([grid._parse(c) for c in cells], dtype=np.float64)
+        cx, cy = (ij[:, 0] + 0.5) * grid.cell_m, (ij[:, 1] + 0.5) * grid.cell_m
+    else:
+        centres = np.array([grid.centre(c) for c in cells], dtype=np.float64)
+        crs = local_metric_crs(centres[:, 0], centres[:, 1])
+        cx, cy = from_wgs84(centres[:, 0], centres[:, 1], crs=crs)
+    lon_a = np.asarray(lon, dtype=np.float64).ravel()
+    lat_a = np.asarray(lat, dtype=np.float64).ravel()
+    if lon_a.size:
+        px, py = from_wgs84(lon_a, lat_a, crs=crs)
+    else:
+        px, py = np.zeros(0), np.zeros(0)
+    f64 = np.float64
+    return (
+        (np.asarray(cx, dtype=f64), np.asarray(cy, dtype=f64)),
+        (np.asarray(px, dtype=f64), np.asarray(py, dtype=f64)),
+    )

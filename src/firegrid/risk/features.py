@@ -15,9 +15,20 @@ row's month:
 ``fire_month_rate``            share of past months with ≥ 1 fire (the historical-frequency
                                baseline's prediction)
 ``long_run_rate``              fires per month over all past months
+``ewm_rate_<h>m``              exponentially weighted fires per month, half-life *h* months
+                               (6, 12, 24, 36, 60)
+``ewm_any_<h>m``               the same for "month with ≥ 1 fire" (36, 60)
 ``nbr_lag1``/``nbr_last12``    fires in the neighbouring cells last month / last 12 months
 ``nbr_rate``                   neighbours' long-run fires per month (summed)
 ``city_lag1``/``city_last12``  fires in all cells of the panel last month / last 12 months
+``kde_<b>m_rate``              spatially smoothed past fires: Gaussian kernel (bandwidth *b* =
+                               250, 500, 1000 m) of every past fire's distance to the cell
+                               centre, summed, per past month (needs point coordinates)
+``nbr_fire_month_rate_<r>km``  kernel-weighted (Gaussian, *r* = 1, 2 km) mean of the other
+                               cells' ``fire_month_rate`` (needs cell centres)
+``eb_fire_month_rate``         empirical-Bayes shrinkage of ``fire_month_rate`` toward
+                               ``nbr_fire_month_rate_1km`` with a prior worth
+                               :data:`EB_PRIOR_MONTHS` months
 ``month_sin``/``month_cos``    season of the row's month
 weather (``temp_mean`` …)      monthly weather, see ``weather_mode`` below
 ``share_<use>``                property-use mix of the cell's past fires (residential,
@@ -50,10 +61,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
+from scipy.spatial import cKDTree
 
 from firegrid.errors import InvalidInputError
 
 __all__ = [
+    "EB_PRIOR_MONTHS",
+    "EWM_ANY_HALF_LIVES",
+    "EWM_HALF_LIVES",
+    "KDE_BANDWIDTHS_M",
+    "NBR_BANDWIDTHS_M",
     "USE_CLASSES",
     "WEATHER_FEATURES",
     "IncidentPoints",
@@ -81,8 +98,18 @@ WEATHER_FEATURES: Final = (
     "days_below_0",
 )
 _OPTIONAL_WEATHER: Final = ("wind_mean", "humidity_mean")
-#: Half-lives (months) of the exponentially weighted fire rates.
-EWM_HALF_LIVES: Final = (6, 24)
+#: Half-lives (months) of the exponentially weighted fire rates (counts).
+EWM_HALF_LIVES: Final = (6, 12, 24, 36, 60)
+#: Half-lives (months) of the exponentially weighted share of months with a fire.
+EWM_ANY_HALF_LIVES: Final = (36, 60)
+#: Gaussian kernel bandwidths (m) of the point-based smoothed fire rates.
+KDE_BANDWIDTHS_M: Final = (250.0, 500.0, 1000.0)
+#: Gaussian kernel bandwidths (m) of the neighbourhood fire-month rate (cell centres).
+NBR_BANDWIDTHS_M: Final = (1000.0, 2000.0)
+#: Weight, in months, of the neighbourhood prior in ``eb_fire_month_rate``.
+EB_PRIOR_MONTHS: Final = 12.0
+# Kernels are cut at this many bandwidths (weight e^-4.5 ≈ 0.011 there).
+_KERNEL_CUTOFF: Final = 3.0
 
 
 def month_index(values: npt.ArrayLike) -> I64:
@@ -212,6 +239,32 @@ def _ewm(counts: F64, half_life: int) -> F64:
     return out
 
 
+def _kernel_matrix(centre_xy: F64, point_xy: F64, bandwidth_m: float) -> sparse.csr_matrix:
+    """Sparse Gaussian weights ``exp(-d² / 2b²)`` of each point (columns) for each centre (rows).
+
+    Pairs farther apart than :data:`_KERNEL_CUTOFF` bandwidths get 0.
+    """
+    tree_c = cKDTree(centre_xy)
+    tree_p = cKDTree(point_xy)
+    dist = tree_c.sparse_distance_matrix(
+        tree_p, _KERNEL_CUTOFF * bandwidth_m, output_type="coo_matrix"
+    )
+    w = np.exp(-0.5 * (np.asarray(dist.data, dtype=np.float64) / bandwidth_m) ** 2)
+    return sparse.csr_matrix(
+        (w, (dist.row, dist.col)), shape=(centre_xy.shape[0], point_xy.shape[0])
+    )
+
+
+def _xy(value: tuple[npt.ArrayLike, npt.ArrayLike], n: int, label: str) -> F64:
+    x = np.asarray(value[0], dtype=np.float64).ravel()
+    y = np.asarray(value[1], dtype=np.float64).ravel()
+    if x.shape != (n,) or y.shape != (n,):
+        raise InvalidInputError(f"{label} must hold {n} x and {n} y coordinates")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InvalidInputError(f"{label} holds a coordinate that is not finite")
+    return np.column_stack([x, y])
+
+
 def _window_sum(cum: F64, t: I64, width: int) -> F64:
     """Sum of months ``t-width .. t-1`` per row from a cumulative table (index ``t`` = before t)."""
     lo = np.maximum(t - width, 0)
@@ -232,6 +285,8 @@ def build_panel(
     weather_mode: WeatherMode = "lagged",
     population: npt.ArrayLike | None = None,
     coverage: npt.ArrayLike | None = None,
+    point_xy_m: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+    cell_xy_m: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
 ) -> Panel:
     """Build the cell × month panel for months ``first_month..last_month`` (inclusive).
 
@@ -259,6 +314,12 @@ def build_panel(
         Weather of month *t − 1* (default) or of month *t* (a stand-in for a forecast).
     population, coverage : array_like of float, optional
         Per-cell values (e.g. residents, share covered within the response standard).
+    point_xy_m, cell_xy_m : (x, y) arrays, optional
+        Metric coordinates (one projected CRS, metres) of every fire (same order as
+        ``points_cell``) and of every cell's centre. With ``cell_xy_m`` the panel gains the
+        neighbourhood rates ``nbr_fire_month_rate_*`` and ``eb_fire_month_rate``; with both,
+        the point-based ``kde_*_rate`` too. Fires outside the cell set count in the kernels
+        (they are past fires near the cell), but only those before the row's month.
 
     Returns
     -------
@@ -315,6 +376,39 @@ def build_panel(
     cols["long_run_rate"] = cum[:, t_rel] / t_rel
     for half_life in EWM_HALF_LIVES:
         cols[f"ewm_rate_{half_life}m"] = _ewm(counts, half_life)[:, t_rel]
+    for half_life in EWM_ANY_HALF_LIVES:
+        cols[f"ewm_any_{half_life}m"] = _ewm(any_fire, half_life)[:, t_rel]
+    if cell_xy_m is not None:
+        cxy = _xy(cell_xy_m, n_cells, "cell_xy_m")
+        if point_xy_m is not None:
+            pxy = _xy(point_xy_m, pc.size, "point_xy_m")
+            in_time = (pm >= history_start) & (pm <= last_month)
+            # point × month indicator, then kernel-weighted fires per cell and month
+            onehot = sparse.csr_matrix(
+                (
+                    np.ones(int(in_time.sum())),
+                    (np.arange(int(in_time.sum())), pm[in_time] - history_start),
+                ),
+                shape=(int(in_time.sum()), n_t),
+            )
+            for bw in KDE_BANDWIDTHS_M:
+                kde = np.asarray((_kernel_matrix(cxy, pxy[in_time], bw) @ onehot).todense())
+                kcum = np.zeros((n_cells, n_t + 1), dtype=np.float64)
+                np.cumsum(kde, axis=1, out=kcum[:, 1:])
+                cols[f"kde_{bw:g}m_rate"] = kcum[:, t_rel] / t_rel
+        fmr = cum_any[:, t_rel] / t_rel
+        for bw in NBR_BANDWIDTHS_M:
+            w = _kernel_matrix(cxy, cxy, bw).tolil()
+            w.setdiag(0.0)
+            wc = w.tocsr()
+            total = np.asarray(wc.sum(axis=1)).ravel()
+            nbr = np.asarray(wc @ fmr)
+            nbr = np.divide(nbr, total[:, None], out=np.zeros_like(nbr), where=total[:, None] > 0)
+            cols[f"nbr_fire_month_rate_{bw / 1000:g}km"] = nbr
+            if bw == NBR_BANDWIDTHS_M[0]:
+                cols["eb_fire_month_rate"] = (cum_any[:, t_rel] + EB_PRIOR_MONTHS * nbr) / (
+                    t_rel + EB_PRIOR_MONTHS
+                )
     if neighbours is not None:
         if len(neighbours) != n_cells:
             raise InvalidInputError(f"neighbours has {len(neighbours)} entries for {n_cells} cells")

@@ -22,7 +22,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
 from firegrid.errors import InvalidInputError, NotFoundError
-from firegrid.risk.cells import H3Grid, SquareGrid, grid_from_spec, index_cells, neighbour_index
+from firegrid.risk.cells import (
+    H3Grid,
+    SquareGrid,
+    grid_from_spec,
+    index_cells,
+    metric_coordinates,
+    neighbour_index,
+)
 from firegrid.risk.evaluate import (
     DEFAULT_K,
     Experiment,
@@ -120,7 +127,7 @@ def train_and_register(
     test_from: date,
     test_until: date,
     data_source: str,
-    kind: str = "lightgbm",
+    kind: str = "blend",
     grid: SquareGrid | H3Grid | None = None,
     cell_km: float = 1.0,
     weather: pd.DataFrame | None = None,
@@ -265,6 +272,7 @@ def score(
     if reg.params.get("weather") and weather is None:
         raise InvalidInputError(f"model {reg.ref} was trained with weather: pass weather data")
     ids = reg.grid.assign(points.lon, points.lat)
+    cell_xy, point_xy = metric_coordinates(reg.grid, reg.cells, points.lon, points.lat)
     panel = build_panel(
         index_cells(ids, reg.cells),
         points.month,
@@ -276,6 +284,8 @@ def score(
         use_class=points.use_class,
         weather=weather if reg.params.get("weather") else None,
         weather_mode=reg.weather_mode,
+        point_xy_m=point_xy,
+        cell_xy_m=cell_xy,
     )
     if panel.feature_names != reg.model.feature_names:
         raise InvalidInputError(
