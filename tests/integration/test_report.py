@@ -8,16 +8,19 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from firegrid.cli.report import report_cmd
 from firegrid.db.session import Database
+from firegrid.districts.models import District
+from firegrid.personnel.models import Certificate, Person
 from firegrid.report.render import find_cjk_font, render_html
 from firegrid.report.service import Report, build_report
 
@@ -116,33 +119,75 @@ def pdf(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
 # * [water]: 6 cranes + 48 pools + 84 wells + 360 hydrants = 498 water sources, all synthetic;
 #   6 faulty + 3 out of service hydrants, so 489 / 498 = 98.19 % intact (mtg-10), and every
 #   hydrant commissioned 2021–2025, so 0 built in the 2026–2030 period (mtg-11);
-# * [key_units] pre_plans = 10, units and key units: synthetic, but no indicator reads them.
+# * [key_units] pre_plans = 10, units and key units: synthetic; in 2025 no indicator value rests
+#   on them (mtg-06/07 have no reviewed self-checks of 2025, mtg-20 no IoT device);
+# * the supervision demo (supervision_demo.py): a synthetic register of 12 people — 10 national
+#   enforcement officers with a law-enforcement certificate each (officer 10 on leave), 2
+#   control-room operators. The 9 active officers feed mtg-16 (the report's provenance counts
+#   the record kinds above, not the people register).
 MENTOUGOU_SYNTHETIC_USED = 548 + 20 + 498
 # Indicators whose value rests on synthetic records: fire deaths and fires per head (the
 # synthetic incidents), water-source intact rate and new hydrants (the synthetic water sources),
-# training pass rate and people trained (the synthetic training sessions) and the two
-# equipment rates of existing stations (the synthetic inventory).
+# training pass rate and people trained (the synthetic training sessions), the enforcement
+# certificate share (the synthetic people register) and the two equipment rates of existing
+# stations (the synthetic inventory).
 MENTOUGOU_SYNTHETIC_INDICATORS = (
     "mtg-01",
     "mtg-02",
     "mtg-10",
     "mtg-11",
     "mtg-14",
+    "mtg-16",
     "mtg-18a",
     "mtg-18b",
     "mtg-19",
 )
+
+
 # on_track: mtg-01 (0 deaths), mtg-08 (0 of 3 stations, on the trajectory before the period),
 # mtg-10 (98.19 % ≥ 97 %), mtg-11 (0 of 260 hydrants before the period), mtg-14 (pass rate
 # 99.5 %), mtg-19 (5,674 trained ≥ 5,000); at_risk: mtg-09, mtg-13, mtg-18a (88.89 % < 90 %),
-# mtg-18b (77.78 % < 80 %); missed: mtg-02 (2.63 > 2.4); the other 10 have no records.
-MENTOUGOU_STATUS = {"on_track": 6, "at_risk": 4, "missed": 1, "no_data": 10}
+# mtg-18b (77.78 % < 80 %); missed: mtg-02 (2.63 > 2.4); the other 9 have no records.
+# mtg-16 (share of the 9 active officers with a certificate valid on 2025-12-31): the demo dates
+# the certificates back from the day it is loaded (issued 400–1,500 days before, valid 5 years;
+# officer 9's lapsed 30 days before). When all 9 were valid on 2025-12-31 it is 100 %, on track;
+# otherwise below 100 % before the 2030 deadline, at risk. The fixture checks the certificates.
+@pytest.fixture(scope="module")
+def mentougou_status(demo_url: str) -> dict[str, int]:
+    db = Database(demo_url)
+    try:
+        with db.session(actor="t") as s:
+            staff = s.scalars(
+                select(Person)
+                .join(District, District.id == Person.district_id)
+                .where(
+                    District.code == "mentougou",
+                    Person.is_enforcement_staff.is_(True),
+                    Person.active.is_(True),
+                )
+            ).all()
+            certs = s.scalars(
+                select(Certificate).where(Certificate.person_id.in_([p.id for p in staff]))
+            ).all()
+            valid = {c.person_id for c in certs if c.valid_on(date(2025, 12, 31))}
+    finally:
+        db.dispose()
+    assert len(staff) == 9
+    all_valid = len(valid) == 9
+    return {
+        "on_track": 6 + all_valid,
+        "at_risk": 4 + (not all_valid),
+        "missed": 1,
+        "no_data": 9,
+    }
 
 
-def test_report_data_for_mentougou_2025(mentougou: Report) -> None:
+def test_report_data_for_mentougou_2025(
+    mentougou: Report, mentougou_status: dict[str, int]
+) -> None:
     assert mentougou.plan_id == "mentougou-2026-2030"
     assert mentougou.year_before_period  # 2025 is the baseline year of the 2026–2030 plan
-    assert mentougou.status_counts == MENTOUGOU_STATUS
+    assert mentougou.status_counts == mentougou_status
     assert mentougou.years == (2021, 2022, 2023, 2024, 2025)
     assert [r.fires for r in mentougou.annual_rows] == [122, 116, 93, 113, 104, 548]
     assert mentougou.problems[0].id == "mtg-02"  # the binding miss comes first
@@ -240,11 +285,12 @@ def test_html_indicator_table(html_zh: str) -> None:
     assert re.search(r'class="status missed" style="background: #c62828"', html_zh)
 
 
-def test_html_summary_counts(html_zh: str) -> None:
+def test_html_summary_counts(html_zh: str, mentougou_status: dict[str, int]) -> None:
     summary = _text(_section(html_zh, "summary"))
-    assert "达标6项，预警4项，未达标1项，缺数据10项" in summary
+    st = mentougou_status
+    assert f"达标{st['on_track']}项，预警{st['at_risk']}项，未达标1项，缺数据9项" in summary
     # 18a and 18b share the plan's number 18: the summary tells them apart
-    assert "其中8项指标（序号1、2、10、11、14、18a、18b、19）" in summary
+    assert "其中9项指标（序号1、2、10、11、14、16、18a、18b、19）" in summary
     assert "的数值依据合成演示记录计算，其状态仅作演示" in summary
     assert "已建10个，在建1个，规划3个" in summary
     assert "微型消防站按规划口径另计：20个，其中20个为合成演示记录" in summary
@@ -290,7 +336,7 @@ def test_html_quality_findings_and_recommendations(html_zh: str) -> None:
         in problems
     )
     assert "【预警·预期性】万人常住人口拥有消防员：2025年为7.3，目标≥7.0" in problems
-    assert "10项指标因缺少记录无法评估" in problems
+    assert "9项指标因缺少记录无法评估" in problems
     assert "直接财产损失列标注单位" in problems
 
 
@@ -350,8 +396,8 @@ def test_english_report(html_en: str) -> None:
     assert "548 of the 548 incident records used in this report are synthetic" in text
     assert "1066 of the records used in this report are synthetic (548 incident records" in text
     assert (
-        "Of these, 8 (no. 1, 2, 10, 11, 14, 18a, 18b, 19) are computed from synthetic demo records"
-        in text
+        "Of these, 9 (no. 1, 2, 10, 11, 14, 16, 18a, 18b, 19) are computed from synthetic demo "
+        "records" in text
     )
     # none of the Chinese interface strings leaks into the English page
     for zh in ("目标指标完成进度", "突出问题及对策建议", "数据来源说明", "合计/年均", "缺少："):
@@ -392,13 +438,15 @@ def test_beibei_tables_calls_and_derived_population(beibei: Report) -> None:
 # ----------------------------------------------------------------------------------- PDF
 
 
-def test_pdf_embeds_the_cjk_font_and_reads_back(pdf: tuple[Path, dict[str, Any]]) -> None:
+def test_pdf_embeds_the_cjk_font_and_reads_back(
+    pdf: tuple[Path, dict[str, Any]], mentougou_status: dict[str, int]
+) -> None:
     out, info = pdf
     data = out.read_bytes()
     assert data.startswith(b"%PDF")
     assert info["out"] == str(out) and info["format"] == "pdf"
     assert info["pages"] >= 3
-    assert info["indicators"] == MENTOUGOU_STATUS
+    assert info["indicators"] == mentougou_status
     assert info["findings"] == 2
     assert info["synthetic_records"] == MENTOUGOU_SYNTHETIC_USED
     if not (shutil.which("pdffonts") and shutil.which("pdftotext")):

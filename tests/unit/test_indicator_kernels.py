@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from firegrid.errors import InvalidInputError
+from firegrid.errors import ConfigurationError, InvalidInputError
 from firegrid.indicators import (
     Comparison,
     Kind,
@@ -16,6 +18,7 @@ from firegrid.indicators import (
     evaluate_status,
     expected_share,
     load_plan,
+    parse_plan,
 )
 
 ON, RISK, MISS, NONE = (
@@ -229,3 +232,97 @@ def test_catalogue_indicators_feed_the_kernel() -> None:
     assert (s.status, s.reason) == (RISK, Reason.WITHIN_WARNING_BAND)
     s = evaluate_status(bb05, 98.0, year=2025, period_start=2021, period_end=2025)
     assert (s.status, s.reason) == (MISS, Reason.TARGET_NOT_MET)
+
+
+# ------------------------------------------------------------- a year that is not over (today)
+
+TRAINED = Target(5000.0, Comparison.GE, Kind.ANNUAL, warning_band=0.05, accumulates_in_year=True)
+OCT_2026 = date(2026, 10, 31)
+
+
+def judge_on(
+    target: TargetSpec, value: float | None, year: int, today: date | None
+) -> tuple[StatusCode, Reason, bool]:
+    s = evaluate_status(target, value, year=year, today=today, **PERIOD)
+    return s.status, s.reason, s.year_complete
+
+
+def test_a_count_below_its_target_is_not_missed_before_the_year_ends() -> None:
+    # 4,705 people trained by October against 5,000 a year: the year still has two months.
+    s = evaluate_status(TRAINED, 4705.0, year=2026, today=OCT_2026, **PERIOD)
+    assert s == Status(RISK, Reason.YEAR_NOT_OVER, progress=0.941, year_complete=False)
+    # The same figure once the year is over is a miss; without a date every year is over.
+    assert judge_on(TRAINED, 4705.0, 2026, date(2027, 1, 1)) == (MISS, Reason.TARGET_NOT_MET, True)
+    assert judge_on(TRAINED, 4705.0, 2026, None) == (MISS, Reason.TARGET_NOT_MET, True)
+    # A count already at the target stays met (counts only grow); the band still warns.
+    assert judge_on(TRAINED, 5674.0, 2026, OCT_2026) == (ON, Reason.TARGET_MET, False)
+    assert judge_on(TRAINED, 5100.0, 2026, OCT_2026) == (RISK, Reason.WITHIN_WARNING_BAND, False)
+    # Evaluating a later year than today's is not over either.
+    assert judge_on(TRAINED, 0.0, 2027, OCT_2026) == (RISK, Reason.YEAR_NOT_OVER, False)
+    assert judge_on(TRAINED, None, 2026, OCT_2026) == (NONE, Reason.NO_VALUE, False)
+    assert judge_on(TRAINED, None, 2025, OCT_2026) == (NONE, Reason.NO_VALUE, True)
+
+
+def test_a_running_count_above_its_cap_is_already_missed() -> None:
+    # Fires this year ≤ 20: 21 fires by October cannot come down again; 12 is on track so far.
+    fires = Target(20.0, Comparison.LE, Kind.ANNUAL, warning_band=0.25, accumulates_in_year=True)
+    assert judge_on(fires, 21.0, 2026, OCT_2026) == (MISS, Reason.TARGET_NOT_MET, False)
+    assert judge_on(fires, 12.0, 2026, OCT_2026) == (ON, Reason.TARGET_MET, False)
+    exact = Target(3.0, Comparison.EQ, Kind.ANNUAL, accumulates_in_year=True)
+    assert judge_on(exact, 2.0, 2026, OCT_2026)[:2] == (RISK, Reason.YEAR_NOT_OVER)
+    assert judge_on(exact, 4.0, 2026, OCT_2026)[:2] == (MISS, Reason.TARGET_NOT_MET)
+
+
+def test_an_annual_state_is_judged_to_date() -> None:
+    # A pass rate does not accumulate: below target now is below target (the year is flagged).
+    assert judge_on(ANNUAL_GE, 7.0, 2026, OCT_2026) == (MISS, Reason.TARGET_NOT_MET, False)
+
+
+def test_the_deadline_year_is_not_over_until_it_ends() -> None:
+    june_2030 = date(2030, 6, 30)
+    s = evaluate_status(HYDRANTS, 259.0, year=2030, today=june_2030, **PERIOD)
+    assert (s.status, s.reason, s.expected_share, s.year_complete) == (
+        RISK,
+        Reason.YEAR_NOT_OVER,
+        1.0,
+        False,
+    )
+    assert s.progress == pytest.approx(259 / 260)
+    assert judge_on(HYDRANTS, 259.0, 2030, date(2031, 1, 1))[:2] == (
+        MISS,
+        Reason.TARGET_NOT_REACHED,
+    )
+    assert judge_on(LEVEL_GE, 89.0, 2030, june_2030)[:2] == (RISK, Reason.TARGET_NOT_YET_MET)
+    assert judge_on(LEVEL_GE, 89.0, 2030, date(2031, 1, 1))[:2] == (MISS, Reason.TARGET_NOT_MET)
+    # After the deadline year a running year does not help: the deadline has passed.
+    assert judge_on(LEVEL_GE, 89.0, 2031, date(2031, 3, 1))[:2] == (MISS, Reason.TARGET_NOT_MET)
+
+
+def test_catalogue_marks_counts_that_accumulate_within_the_year() -> None:
+    mtg = load_plan("mentougou-2026-2030")
+    running = sorted(i.id for i in mtg.indicators if i.accumulates_in_year)
+    # deaths, fires and building fires per head, and people trained: all counted up in the year
+    assert running == ["mtg-01", "mtg-02", "mtg-03", "mtg-19"]
+    assert load_plan("beibei-2021-2025").indicator("bb-01").accumulates_in_year
+    mtg19 = mtg.indicator("mtg-19")
+    assert judge_on(mtg19, 4705.0, 2026, OCT_2026)[:2] == (RISK, Reason.YEAR_NOT_OVER)
+    assert judge_on(mtg19, 4705.0, 2026, date(2027, 1, 5))[:2] == (MISS, Reason.TARGET_NOT_MET)
+    # mtg-05: ≥ 80 % by the end of 2027 — 79 % in March 2027 is not a miss yet.
+    assert judge_on(mtg.indicator("mtg-05"), 79.0, 2027, date(2027, 3, 1))[:2] == (
+        RISK,
+        Reason.TARGET_NOT_YET_MET,
+    )
+
+
+def test_only_an_annual_indicator_may_accumulate_in_the_year() -> None:
+    text = (
+        'plan_id = "x"\ndistrict = "x"\ntitle_zh = "x"\ntitle_en = "x"\nperiod_start = 2026\n'
+        'period_end = 2030\nsource_document = "x"\nversion = "0.1"\n[[indicators]]\nid = "x-1"\n'
+        'number = 1\nname_zh = "x"\nname_en = "x"\nunit = "percent"\nformula = "iot_install_rate"\n'
+        'target = 100\ncomparison = "ge"\nkind = "level"\nbinding = "expected"\n'
+        'inputs = ["iot_devices"]\nwarning_band = 0.0\naccumulates_in_year = true\n'
+    )
+    with pytest.raises(ConfigurationError, match=r"accumulates_in_year.*only an annual indicator"):
+        parse_plan(text)
+    with pytest.raises(ConfigurationError, match="must be true or false"):
+        parse_plan(text.replace("true", '"yes"').replace('"level"', '"annual"'))

@@ -141,6 +141,9 @@ class Indicator:
     due_year: int | None = None
     note_zh: str = ""
     note_en: str = ""
+    #: An annual value that is a count growing through the year (people trained, fires): in a
+    #: year that is not over it is a figure to date (see ``kernels``).
+    accumulates_in_year: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +226,14 @@ class _Table:
         if value is None:
             self.fail(field, "missing")
         return value
+
+    def flag(self, field: str) -> bool:
+        raw = self.raw(field, False)
+        if raw is None:
+            return False
+        if not isinstance(raw, bool):
+            self.fail(field, f"must be true or false, got {raw!r}")
+        return raw
 
     def opt_number(self, field: str) -> float | None:
         raw = self.raw(field, False)
@@ -323,6 +334,11 @@ def _parse_indicator(
     if baseline is None and baseline_year is not None:
         t.fail("baseline", "missing (baseline_year given without baseline)")
 
+    accumulates = t.flag("accumulates_in_year")
+    if accumulates and kind != Kind.ANNUAL:
+        # A cumulative count accumulates by definition; a level is a state, not a count.
+        t.fail("accumulates_in_year", f"only an annual indicator can set it, not {kind.value!r}")
+
     due_year = t.opt_integer("due_year")
     if due_year is not None and not period[0] <= due_year <= period[1]:
         t.fail("due_year", f"{due_year} is outside the plan period {period[0]}–{period[1]}")
@@ -354,6 +370,7 @@ def _parse_indicator(
         due_year=due_year,
         note_zh=t.text("note_zh", required=False, empty=True),
         note_en=t.text("note_en", required=False, empty=True),
+        accumulates_in_year=accumulates,
     )
     if not ind.inputs:
         t.fail("inputs", "must name at least one record kind")

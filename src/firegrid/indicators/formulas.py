@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -64,6 +65,8 @@ class FormulaContext:
     period_start: int
     period_end: int
     indicator: Indicator
+    #: The date of the evaluation (injected by the service; formulas never read the clock).
+    today: date
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,12 @@ SYNTHETIC_KIND_LABELS: dict[str, tuple[str, str]] = {
     "apparatus": ("消防车记录", "vehicle records"),
     "training": ("训练记录", "training records"),
     "equipment": ("装备记录", "equipment records"),
+    "inspections": ("检查记录", "inspection records"),
+    "self_inspections": ("单位自查记录", "self-inspection records"),
+    "buildings": ("单位（建筑）记录", "unit (building) records"),
+    "people": ("人员名录记录", "people-register records"),
+    "certificates": ("证书记录", "certificate records"),
+    "iot_devices": ("物联网设备记录", "IoT device records"),
 }
 
 
@@ -523,35 +532,11 @@ def _pending(key: str, needs: tuple[str, str]) -> None:
 
 
 for _key, _needs in {
-    "non_site_inspection_share": (
-        "现场与非现场检查记录",
-        "inspection records (on-site and non-site)",
-    ),
-    "key_unit_standardisation_rate": (
-        "重点单位名录及标准化管理评定",
-        "key-unit register with standardisation assessments",
-    ),
-    "building_facility_four_rates": (
-        "建筑消防设施记录（完好、检测、维保、持证）",
-        "building fire-facility records (intact, tested, maintained, certified)",
-    ),
     "self_built_house_dual_exit_rate": (
         "村民经营性自建房台账",
         "register of villagers' self-built commercial houses",
     ),
     "breathing_air_stations_built": ("换气站点台账", "breathing-air refill stations register"),
-    "special_rescue_certified_count": (
-        "国家级特种灾害救援技术认证记录",
-        "national special-rescue certification records",
-    ),
-    "enforcement_certificate_share": (
-        "执法人员名录及执法资格证书",
-        "enforcement-staff register with certificates",
-    ),
-    "iot_install_rate": (
-        "设有消防控制室单位的物联网设备台账",
-        "IoT device register of units with a fire control room",
-    ),
 }.items():
     _pending(_key, _needs)
 
@@ -654,3 +639,8 @@ def _existing_equipment(ctx: FormulaContext) -> FormulaValue:
 @formula("existing_small_station_equipment_rate")
 def _small_equipment(ctx: FormulaContext) -> FormulaValue:
     return _equipment_rate(ctx, "small")
+
+
+# -- supervision, people register and IoT records: registered by importing the module ------------
+
+from firegrid.indicators import _supervision_formulas  # noqa: E402, F401

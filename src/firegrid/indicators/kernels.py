@@ -49,12 +49,35 @@ The deadline is ``indicator.due_year`` when the plan sets one (e.g. "by the end 
 
 ``value is None`` gives ``no_data`` (``no_value``) for every kind. A NaN or infinite value is an
 error, not missing data: adapters must say "no data" explicitly.
+
+A year that is not over
+-----------------------
+The kernel reads no clock: the caller passes ``today`` (``None``, the default, judges every year
+as finished — the historical reading). The evaluated ``year`` is *not over* when
+``year >= today.year``; its value is then a figure to date, and ``Status.year_complete`` is false.
+``missed`` is said of a figure that can no longer change for the better, so in a year that is
+not over:
+
+* a quantity that accumulates within the year (``accumulates_in_year``: people trained this
+  year, fires this year) below a ``ge`` target — or below an ``eq`` target — is ``at_risk``
+  (``year_not_over``: "the year is not over, the count can still reach the target"), with
+  ``progress = value / target``. A met ``ge`` count stays met (counts only grow); an ``le``
+  count already above its cap is ``missed`` (it cannot fall again); an ``le`` count within its
+  cap keeps its usual status, a status *to date*;
+* a ``cumulative`` count not reached in its deadline year is ``at_risk`` (``year_not_over``), not
+  ``missed`` (``target_not_reached``): the deadline is the end of that year;
+* a ``level`` not met in its deadline year is ``at_risk`` (``target_not_yet_met``), as before the
+  deadline year, for the same reason.
+
+Annual states and rates that do not accumulate (an intact rate, a pass rate) are judged on the
+figure to date as usual; only ``year_complete`` says the year is still running.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
@@ -117,6 +140,8 @@ class Reason(StrEnum):
     ON_TRAJECTORY = "on_trajectory"
     BEHIND_TRAJECTORY = "behind_trajectory"
     TARGET_NOT_REACHED = "target_not_reached"
+    #: Below the target in a year that is not over: the count can still reach it.
+    YEAR_NOT_OVER = "year_not_over"
 
 
 class TargetSpec(Protocol):
@@ -137,6 +162,9 @@ class TargetSpec(Protocol):
     @property
     def due_year(self) -> int | None: ...
 
+    @property
+    def accumulates_in_year(self) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -147,19 +175,24 @@ class Target:
     kind: Kind
     warning_band: float = 0.05
     due_year: int | None = None
+    #: The value is a count that only grows during the year (people trained this year).
+    accumulates_in_year: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Status:
     """Result of :func:`evaluate_status`.
 
-    ``progress`` (value ÷ target) and ``expected_share`` are set for cumulative indicators only.
+    ``progress`` (value ÷ target) and ``expected_share`` are set for cumulative indicators, and
+    ``progress`` for a count below its target in a year that is not over (``year_not_over``).
+    ``year_complete`` is false when the evaluated year is not over: the value is a figure to date.
     """
 
     status: StatusCode
     reason: Reason
     progress: float | None = None
     expected_share: float | None = None
+    year_complete: bool = True
 
 
 def expected_share(year: int, *, period_start: int, period_end: int) -> float:
@@ -215,7 +248,9 @@ def _met_status(spec: TargetSpec, value: float) -> Status:
     return Status(StatusCode.ON_TRACK, Reason.TARGET_MET)
 
 
-def _cumulative(spec: TargetSpec, value: float, *, year: int, start: int, deadline: int) -> Status:
+def _cumulative(
+    spec: TargetSpec, value: float, *, year: int, start: int, deadline: int, year_over: bool
+) -> Status:
     if spec.comparison != Comparison.GE:
         raise InvalidInputError(
             f"a cumulative target needs comparison 'ge', got {str(spec.comparison)!r}"
@@ -226,8 +261,10 @@ def _cumulative(spec: TargetSpec, value: float, *, year: int, start: int, deadli
     share = expected_share(year, period_start=start, period_end=deadline)
     if _met(Comparison.GE, value, spec.target):
         return Status(StatusCode.ON_TRACK, Reason.TARGET_REACHED, progress, share)
-    if year >= deadline:
+    if year >= deadline and year_over:
         return Status(StatusCode.MISSED, Reason.TARGET_NOT_REACHED, progress, share)
+    if year >= deadline:  # the deadline year is running: the count can still get there
+        return Status(StatusCode.AT_RISK, Reason.YEAR_NOT_OVER, progress, share)
     if progress >= share - MET_REL_TOL:
         return Status(StatusCode.ON_TRACK, Reason.ON_TRAJECTORY, progress, share)
     return Status(StatusCode.AT_RISK, Reason.BEHIND_TRAJECTORY, progress, share)
@@ -240,6 +277,7 @@ def evaluate_status(
     year: int,
     period_start: int,
     period_end: int,
+    today: date | None = None,
 ) -> Status:
     """Status of ``indicator`` in ``year`` given the value computed for that year.
 
@@ -255,6 +293,9 @@ def evaluate_status(
     period_start, period_end
         The plan period (inclusive); ``indicator.due_year``, when set, replaces ``period_end``
         as the deadline.
+    today
+        The date of the evaluation. ``year >= today.year`` means the year is not over (see "A
+        year that is not over" in the module docstring); ``None`` judges every year as finished.
 
     Returns
     -------
@@ -272,16 +313,37 @@ def evaluate_status(
     deadline = indicator.due_year if indicator.due_year is not None else period_end
     if deadline < period_start:
         raise InvalidInputError(f"due_year {deadline} is before period_start {period_start}")
+    year_over = today is None or year < today.year
     if value is None:
-        return Status(StatusCode.NO_DATA, Reason.NO_VALUE)
+        return Status(StatusCode.NO_DATA, Reason.NO_VALUE, year_complete=year_over)
     value = float(value)
     if not math.isfinite(value):
         raise InvalidInputError(f"indicator value must be finite or None, got {value}")
 
+    st = _judge(
+        indicator, value, year=year, start=period_start, deadline=deadline, year_over=year_over
+    )
+    if year_over:
+        return st
+    return Status(st.status, st.reason, st.progress, st.expected_share, year_complete=False)
+
+
+def _judge(
+    indicator: TargetSpec, value: float, *, year: int, start: int, deadline: int, year_over: bool
+) -> Status:
     if indicator.kind == Kind.CUMULATIVE:
-        return _cumulative(indicator, value, year=year, start=period_start, deadline=deadline)
+        return _cumulative(
+            indicator, value, year=year, start=start, deadline=deadline, year_over=year_over
+        )
     if _met(indicator.comparison, value, indicator.target):
         return _met_status(indicator, value)
-    if indicator.kind == Kind.LEVEL and year < deadline:
+    if indicator.kind == Kind.LEVEL and (year < deadline or (year == deadline and not year_over)):
         return Status(StatusCode.AT_RISK, Reason.TARGET_NOT_YET_MET)
+    # A count that only grows can still climb to a ge/eq target while the year runs; one above
+    # an le cap (or above an eq target) cannot come down again.
+    can_still_reach = indicator.comparison != Comparison.LE and value < indicator.target
+    running_count = indicator.kind == Kind.ANNUAL and indicator.accumulates_in_year
+    if running_count and not year_over and can_still_reach:
+        progress = value / indicator.target if indicator.target > 0 else None
+        return Status(StatusCode.AT_RISK, Reason.YEAR_NOT_OVER, progress)
     return Status(StatusCode.MISSED, Reason.TARGET_NOT_MET)

@@ -18,12 +18,21 @@ district will see), but its result is flagged, for every record-based indicator 
   indicators separately in its summary.
 
 A result with no value (``no_data``) is never flagged: nothing rests on any record.
+
+The year that is running
+------------------------
+``evaluate_district`` takes ``today`` (default: the date now in the district's time zone — the
+only place the clock is read). When the evaluated year is not over, values are figures to date:
+``year_complete`` is false, ``as_of`` is ``today`` and ``year_note_zh`` / ``year_note_en`` say so,
+and the kernel never calls a count that can still grow ``missed`` (see ``kernels``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -38,7 +47,13 @@ from firegrid.indicators.formulas import (
 )
 from firegrid.indicators.kernels import evaluate_status
 
-__all__ = ["IndicatorResult", "PlanResult", "evaluate_district", "synthetic_note"]
+__all__ = [
+    "IndicatorResult",
+    "PlanResult",
+    "evaluate_district",
+    "synthetic_note",
+    "year_note",
+]
 
 
 def synthetic_note(inputs: tuple[SyntheticInput, ...], lang: str) -> str:
@@ -61,6 +76,21 @@ def synthetic_note(inputs: tuple[SyntheticInput, ...], lang: str) -> str:
     )
 
 
+def year_note(year: int, as_of: date | None, lang: str) -> str:
+    """Say that ``year`` is not over and the value is a figure to ``as_of`` ("" when it is over)."""
+    if as_of is None:
+        return ""
+    if lang == "zh":
+        return (
+            f"{year}年尚未结束：数值截至{as_of.isoformat()}，年内累计的数量仍可能增加，"
+            "状态可能变化。"
+        )
+    return (
+        f"{year} is not over: the value is a figure to {as_of.isoformat()}; counts may still "
+        "grow and the status may change."
+    )
+
+
 @dataclass(frozen=True)
 class IndicatorResult:
     indicator: Indicator
@@ -73,6 +103,15 @@ class IndicatorResult:
     expected_share: float | None = None
     #: Synthetic records the value rests on, per kind (see the module docstring).
     synthetic_inputs: tuple[SyntheticInput, ...] = ()
+    #: The year evaluated.
+    year: int | None = None
+    #: The evaluation date when the year is not over (the value is a figure to that date).
+    as_of: date | None = None
+
+    @property
+    def year_complete(self) -> bool:
+        """False while the evaluated year is running."""
+        return self.as_of is None
 
     @property
     def synthetic(self) -> bool:
@@ -110,6 +149,10 @@ class IndicatorResult:
             "synthetic_inputs": [i.as_dict() for i in self.synthetic_inputs],
             "synthetic_note_zh": synthetic_note(self.synthetic_inputs, "zh"),
             "synthetic_note_en": synthetic_note(self.synthetic_inputs, "en"),
+            "year_complete": self.year_complete,
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
+            "year_note_zh": year_note(self.year or 0, self.as_of, "zh"),
+            "year_note_en": year_note(self.year or 0, self.as_of, "en"),
             "formula": ind.formula,
             "fed_by": list(ind.fed_by),
             "note_zh": ind.note_zh,
@@ -137,10 +180,20 @@ class PlanResult:
 
 
 def evaluate_district(
-    session: Session, district_code: str, year: int, *, plan_id: str | None = None
+    session: Session,
+    district_code: str,
+    year: int,
+    *,
+    plan_id: str | None = None,
+    today: date | None = None,
 ) -> list[PlanResult]:
-    """Every indicator of the district's plans (or one plan) evaluated for ``year``."""
+    """Every indicator of the district's plans (or one plan) evaluated for ``year``.
+
+    ``today`` (default: today in the district's time zone) decides whether ``year`` is over.
+    """
     district = get_district(session, district_code)
+    if today is None:
+        today = datetime.now(ZoneInfo(district.timezone)).date()
     plans = [load_plan(plan_id)] if plan_id else list(plans_for_district(district.code))
     out = []
     for plan in plans:
@@ -153,6 +206,7 @@ def evaluate_district(
                 period_start=plan.period_start,
                 period_end=plan.period_end,
                 indicator=ind,
+                today=today,
             )
             fv = compute(ctx)
             st = evaluate_status(
@@ -161,6 +215,7 @@ def evaluate_district(
                 year=year,
                 period_start=plan.period_start,
                 period_end=plan.period_end,
+                today=today,
             )
             results.append(
                 IndicatorResult(
@@ -173,6 +228,8 @@ def evaluate_district(
                     progress=st.progress,
                     expected_share=st.expected_share,
                     synthetic_inputs=fv.synthetic if fv.value is not None else (),
+                    year=year,
+                    as_of=None if st.year_complete else today,
                 )
             )
         out.append(PlanResult(plan=plan, year=year, results=tuple(results)))

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -386,7 +387,11 @@ def build_report(
         raise InvalidInputError(f"generated_at must be timezone-aware, got {generated_at!r}")
     district = get_district(session, district_code)
     plan = choose_plan(district.code, year, plan_id)
-    (plan_result,) = evaluate_district(session, district.code, year, plan_id=plan.plan_id)
+    # The report's date decides whether the year is over (a running year is a figure to date).
+    today = generated_at.astimezone(ZoneInfo(district.timezone)).date()
+    (plan_result,) = evaluate_district(
+        session, district.code, year, plan_id=plan.plan_id, today=today
+    )
     rows = [_row(r, plan) for r in plan_result.results]
     counts = Counter(r.status for r in rows)
 

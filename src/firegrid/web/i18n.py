@@ -367,6 +367,10 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "reason_on_trajectory": ("进度符合预期", "On the expected trajectory"),
     "reason_behind_trajectory": ("进度落后于预期", "Behind the expected trajectory"),
     "reason_target_not_reached": ("期末未达到目标", "End target not reached"),
+    "reason_year_not_over": (
+        "年度未结束，尚可达到目标",
+        "The year is not over: the target can still be reached",
+    ),
     "missing": ("缺少：{items}", "Missing: {items}"),
     "list_sep": ("；", "; "),
     "baseline_year": ("{v}（{year}年）", "{v} ({year})"),
