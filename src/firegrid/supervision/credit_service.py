@@ -240,7 +240,7 @@ def four_rates(session: Session, district_code: str, *, period: str) -> dict[str
     status, annual test reports, maintenance contracts and duty-staff certificates are not
     registered yet — a rate without any evidence is ``no_data`` and says what is missing.
     """
-    from firegrid.supervision.service import _period
+    from firegrid.supervision.service._common import _period
 
     district = get_district(session, district_code)
     _period(period)

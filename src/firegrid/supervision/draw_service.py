@@ -185,7 +185,7 @@ def create_draw(
     actor: str = "system",
 ) -> dict[str, Any]:
     """Draw ``count`` key units and inspector pairs for a month; store seed, inputs and result."""
-    from firegrid.supervision.service import _period
+    from firegrid.supervision.service._common import _period
 
     _period(period)
     if count < 1:
