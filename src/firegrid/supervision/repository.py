@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ __all__ = [
     "latest_credit",
 ]
 
+_M = TypeVar("_M")
+
 
 def get_building(session: Session, district_id: int, building_id: int) -> Building:
     b = session.get(Building, building_id)
@@ -43,32 +46,27 @@ def get_building(session: Session, district_id: int, building_id: int) -> Buildi
     return b
 
 
+def _get(session: Session, model: type[_M], ident: int, what: str) -> _M:
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFoundError(f"{what} {ident} not found")
+    return row
+
+
 def get_person(session: Session, person_id: int) -> Person:
-    p = session.get(Person, person_id)
-    if p is None:
-        raise NotFoundError(f"person {person_id} not found")
-    return p
+    return _get(session, Person, person_id, "person")
 
 
 def get_hazard(session: Session, hazard_id: int) -> Hazard:
-    h = session.get(Hazard, hazard_id)
-    if h is None:
-        raise NotFoundError(f"hazard {hazard_id} not found")
-    return h
+    return _get(session, Hazard, hazard_id, "hazard")
 
 
 def get_draw(session: Session, draw_id: int) -> InspectionDraw:
-    d = session.get(InspectionDraw, draw_id)
-    if d is None:
-        raise NotFoundError(f"draw {draw_id} not found")
-    return d
+    return _get(session, InspectionDraw, draw_id, "draw")
 
 
 def get_self_inspection(session: Session, sid: int) -> SelfInspection:
-    s = session.get(SelfInspection, sid)
-    if s is None:
-        raise NotFoundError(f"self-inspection {sid} not found")
-    return s
+    return _get(session, SelfInspection, sid, "self-inspection")
 
 
 def key_units(session: Session, district_id: int) -> list[Building]:

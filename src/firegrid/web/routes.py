@@ -11,6 +11,7 @@ the indicator, data-quality, coverage, siting, risk and supervision results from
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -19,11 +20,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from firegrid import __version__
+from firegrid.accounts.models import User
 from firegrid.api.deps import ANONYMOUS, DbDep, OptionalUser
 from firegrid.api.errors import status_for
 from firegrid.config import get_settings
+from firegrid.db.session import Database
 from firegrid.districts.queries import DistrictOverview
 from firegrid.errors import NotFoundError
 from firegrid.web import format as fmt
@@ -156,6 +160,36 @@ def _remember_district(response: Response, code: str) -> None:
     )
 
 
+def _district_page(
+    request: Request,
+    db: Database,
+    code: str,
+    *,
+    asked_lang: str | None,
+    user: User | None,
+    template: str,
+    nav: str,
+    build: Callable[[Session, Lang], object],
+) -> Response:
+    """Render one of district ``code``'s pages, gathered by ``build(session, lang)``."""
+    chosen = _lang(request, asked_lang)
+    with db.session(actor=ANONYMOUS) as session:
+        districts = district_choices(session)
+        try:
+            page = build(session, chosen)
+        except NotFoundError as exc:
+            return _not_found(request, exc, districts, lang=chosen, asked_lang=asked_lang)
+    response = _render(
+        request,
+        template,
+        {"districts": districts, "page": page, "user": user, "nav": nav},
+        lang=chosen,
+        asked_lang=asked_lang,
+    )
+    _remember_district(response, code)
+    return response
+
+
 @router.get("/d/{code}", response_class=HTMLResponse)
 def district_dashboard(
     code: str,
@@ -166,24 +200,18 @@ def district_dashboard(
     year: YearQuery = None,
 ) -> Response:
     """Show a district's dashboard: map, indicators, fire statistics and data quality."""
-    chosen = _lang(request, lang)
-    with db.session(actor=ANONYMOUS) as session:
-        districts = district_choices(session)
-        try:
-            page = dashboard(
-                session, code, lang=chosen, year=year, user=user, settings=get_settings()
-            )
-        except NotFoundError as exc:
-            return _not_found(request, exc, districts, lang=chosen, asked_lang=lang)
-    response = _render(
+    return _district_page(
         request,
-        "dashboard.html",
-        {"districts": districts, "page": page, "user": user, "nav": "dashboard"},
-        lang=chosen,
+        db,
+        code,
         asked_lang=lang,
+        user=user,
+        template="dashboard.html",
+        nav="dashboard",
+        build=lambda session, chosen: dashboard(
+            session, code, lang=chosen, year=year, user=user, settings=get_settings()
+        ),
     )
-    _remember_district(response, code)
-    return response
 
 
 @router.get("/d/{code}/siting", response_class=HTMLResponse)
@@ -195,22 +223,18 @@ def district_siting(
     lang: LangQuery = None,
 ) -> Response:
     """Show a district's station-siting page: models, parameters, results on the map."""
-    chosen = _lang(request, lang)
-    with db.session(actor=ANONYMOUS) as session:
-        districts = district_choices(session)
-        try:
-            page = siting_page(session, code, lang=chosen, settings=get_settings())
-        except NotFoundError as exc:
-            return _not_found(request, exc, districts, lang=chosen, asked_lang=lang)
-    response = _render(
+    return _district_page(
         request,
-        "siting.html",
-        {"districts": districts, "page": page, "user": user, "nav": "siting"},
-        lang=chosen,
+        db,
+        code,
         asked_lang=lang,
+        user=user,
+        template="siting.html",
+        nav="siting",
+        build=lambda session, chosen: siting_page(
+            session, code, lang=chosen, settings=get_settings()
+        ),
     )
-    _remember_district(response, code)
-    return response
 
 
 @router.get("/d/{code}/supervision", response_class=HTMLResponse)
@@ -222,19 +246,15 @@ def district_supervision(
     lang: LangQuery = None,
 ) -> Response:
     """Show a district's supervision & records page: draws, hazards, credit, rates, records."""
-    chosen = _lang(request, lang)
-    with db.session(actor=ANONYMOUS) as session:
-        districts = district_choices(session)
-        try:
-            page = supervision_page(session, code, lang=chosen, user=user, settings=get_settings())
-        except NotFoundError as exc:
-            return _not_found(request, exc, districts, lang=chosen, asked_lang=lang)
-    response = _render(
+    return _district_page(
         request,
-        "supervision.html",
-        {"districts": districts, "page": page, "user": user, "nav": "supervision"},
-        lang=chosen,
+        db,
+        code,
         asked_lang=lang,
+        user=user,
+        template="supervision.html",
+        nav="supervision",
+        build=lambda session, chosen: supervision_page(
+            session, code, lang=chosen, user=user, settings=get_settings()
+        ),
     )
-    _remember_district(response, code)
-    return response

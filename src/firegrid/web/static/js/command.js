@@ -19,7 +19,7 @@
   var STYLES = cfg.styles;
   var K = window.firegridKit(cfg);
   var el = K.el, fill = K.fill, num = K.num, swatch = K.swatch, legendGroup = K.legendGroup;
-  var problemDetail = K.problemDetail, shortName = K.shortName;
+  var request = K.request, shortName = K.shortName;
   var langQuery = "lang=" + encodeURIComponent(cfg.lang);
 
   var map = null;
@@ -27,26 +27,6 @@
   if (typeof L !== "undefined") {
     L.Map.addInitHook(function () { if (!map) map = this; });
     L.Control.Layers.addInitHook(function () { if (!control) control = this; });
-  }
-
-  // --- HTTP -------------------------------------------------------------------------------
-
-  function request(method, url, body) {
-    var init = {
-      method: method, credentials: "same-origin", headers: { Accept: "application/json" },
-    };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    return fetch(url, init).then(function (response) {
-      if (response.ok) return response.json();
-      return problemDetail(response).then(function (detail) {
-        var error = new Error(detail);
-        error.status = response.status;
-        throw error;
-      });
-    });
   }
 
   // --- small formatting helpers -----------------------------------------------------------

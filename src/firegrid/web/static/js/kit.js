@@ -65,6 +65,26 @@ window.firegridKit = function (cfg) {
     }, function () { return String(response.status); });
   }
 
+  // A JSON request (body, when given, sent as JSON); a non-2xx answer rejects with an Error whose
+  // message is the problem+json detail and whose .status is the HTTP status.
+  function request(method, url, body) {
+    var init = {
+      method: method, credentials: "same-origin", headers: { Accept: "application/json" },
+    };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init).then(function (response) {
+      if (response.ok) return response.json();
+      return problemDetail(response).then(function (detail) {
+        var error = new Error(detail);
+        error.status = response.status;
+        throw error;
+      });
+    });
+  }
+
   function num(value, decimals) {
     if (value === null || value === undefined) return S.none;
     var d = decimals === undefined ? 2 : decimals;
@@ -192,6 +212,7 @@ window.firegridKit = function (cfg) {
     svg: svg,
     getJSON: getJSON,
     problemDetail: problemDetail,
+    request: request,
     num: num,
     fixed: fixed,
     pct: pct,

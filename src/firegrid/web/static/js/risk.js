@@ -35,23 +35,7 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function request(method, url, body) {
-    var init = {
-      method: method, credentials: "same-origin", headers: { Accept: "application/json" },
-    };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    return fetch(url, init).then(function (response) {
-      if (response.ok) return response.json();
-      return K.problemDetail(response).then(function (detail) {
-        var error = new Error(detail);
-        error.status = response.status;
-        throw error;
-      });
-    });
-  }
+  var request = K.request;
 
   function levelInfo(level) {
     return LEVELS[String(level)] || { label: String(level), colour: "#9e9e9e", code: String(level) };
