@@ -469,3 +469,8 @@ def test_mentougou_demo_index_is_flagged_synthetic(demo_db: Database) -> None:
     for c in res["cells"][::97]:
         assert sum(c["contributions"].values()) == pytest.approx(100 - c["score"], abs=0.05)
     assert len(units["units"]) == 86 and units["synthetic"] is True
+    # Most of Mentougou is forest and bare mountain: only cells with a settlement, building or
+    # past fire nearby are exposed, and the levels among them are counted apart.
+    exposed = [c for c in res["cells"] if c["exposed"]]
+    assert 0 < len(exposed) == res["exposed_cells"] < len(res["cells"]) / 2
+    assert sum(res["levels_exposed"].values()) == len(exposed)

@@ -65,6 +65,7 @@ def get_risk_index_geojson(
                     "cell": c["cell"],
                     "score": c["score"],
                     "level": c["level"],
+                    "exposed": c["exposed"],
                     "township": c["township"],
                     "top_factor": top,
                     "contributions": contrib,

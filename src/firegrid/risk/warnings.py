@@ -133,7 +133,9 @@ def generate_warnings(
     for c in cells:
         if sum(1 for r in rows if r.building_id is None) >= top_cells:
             break
-        if c["level"] < min_level or c["cell"] in kept_cells:
+        # A warning needs something to protect: cells with no settlement, building or past
+        # fire on record (empty mountain and forest) are scored but not warned about.
+        if c["level"] < min_level or c["cell"] in kept_cells or not c.get("exposed", True):
             continue
         rows.append(
             RiskWarning(

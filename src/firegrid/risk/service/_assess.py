@@ -10,6 +10,8 @@ from typing import Any
 
 import h3
 import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
@@ -61,6 +63,30 @@ def _grid(boundary: BaseGeometry, resolution: int) -> list[str]:
     return cells
 
 
+def _exposed(
+    rec: Any,
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    res: int,
+    town_idx: list[int | None],
+) -> Any:
+    """Cells with something on record to protect: a settlement, a building or a past fire
+    within one H3 edge length of the centre (≈ the cell's circumradius). Where the district
+    records no settlement points at all, a township with a resident population counts as
+    exposed throughout (there is nothing finer to go by)."""
+    radius = float(h3.average_hexagon_edge_length(res, unit="m"))
+    xy = rec.project(lon, lat)
+    out = np.zeros(len(lon), dtype=bool)
+    if not len(rec.settlements_xy):
+        peopled = [bool(t.population) for t in rec.townships]
+        out |= np.array([i is not None and peopled[i] for i in town_idx], dtype=bool)
+    for pts in (rec.settlements_xy, rec.building_xy, rec.fires_xy):
+        if len(pts):
+            d, _ = cKDTree(pts).query(xy, k=1, distance_upper_bound=radius)
+            out |= np.isfinite(d)
+    return out
+
+
 def _compute(
     session: Session, district: District, resolution: int, cfg: IndexConfig
 ) -> dict[str, Any]:
@@ -72,6 +98,7 @@ def _compute(
     town_idx = rec.township_of(lon, lat)
     ind = _indicators(session, rec, cfg, cells, lon, lat, town_idx)
     res = assess(ind.values, cfg, fallback_values=ind.fallback)
+    exposed = _exposed(rec, lon, lat, resolution, town_idx)
     ids = res.indicators
     specs = {s.id: s for s in cfg.indicators}
     crit_of = cfg.criterion_of()
@@ -101,6 +128,7 @@ def _compute(
                 "township_en": None if t_i is None else towns[t_i].name_en,
                 "score": round(float(res.score[i]), 2),
                 "level": int(res.level[i]),
+                "exposed": bool(exposed[i]),
                 "contributions": contrib,
                 "values": {k: shown(j, i) for j, k in enumerate(ids) if res.weights[i, j] > 0},
                 "fallback": [k for j, k in enumerate(ids) if res.fallback_used[i, j]],
@@ -159,6 +187,11 @@ def _compute(
         for k in res.excluded
     ]
     notes = list(ind.notes)
+    notes.append(
+        f"{int(exposed.sum())} of {len(cells)} cells are exposed (a settlement, building or past "
+        "fire within one cell edge of the centre); the others are scored but hold nothing to "
+        "protect on record, and warnings go only to exposed cells"
+    )
     notes += [e["note_en"] for e in excluded]
     notes.append(
         "score is a SAFETY score 0–100 (higher = safer); contributions are the points each "
@@ -182,6 +215,10 @@ def _compute(
         "cells": out_cells,
         "townships": township_rows,
         "levels": {str(lv): int((res.level == lv).sum()) for lv in (1, 2, 3, 4)},
+        "levels_exposed": {
+            str(lv): int(((res.level == lv) & exposed).sum()) for lv in (1, 2, 3, 4)
+        },
+        "exposed_cells": int(exposed.sum()),
         "excluded": excluded,
         "synthetic": bool(basis),
         "synthetic_inputs": basis,

@@ -153,7 +153,9 @@
         style: function (f) {
           var colour = levelInfo(f.properties.level).colour;
           return {
-            color: colour, weight: 0.5, opacity: 0.7, fillColor: colour, fillOpacity: 0.45,
+            // Cells with nothing on record to protect are drawn faint (they get no warnings).
+            color: colour, weight: 0.5, opacity: 0.7, fillColor: colour,
+            fillOpacity: f.properties.exposed === false ? 0.12 : 0.45,
             className: "fg-risk-cell fg-risk-level-" + f.properties.level,
           };
         },
