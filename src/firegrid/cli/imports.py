@@ -1,4 +1,5 @@
-"""``firegrid import``: a district's own data from CSV, GeoJSON, GeoPackage or Shapefile."""
+"""``firegrid import``: a district's own data from CSV, Excel (.xlsx), GeoJSON, GeoPackage or
+Shapefile."""
 
 from __future__ import annotations
 
@@ -20,13 +21,16 @@ from firegrid.imports.kinds import KINDS
 from firegrid.imports.service import run_import
 
 app = typer.Typer(
-    help="Import stations, water sources, incidents, population or townships. Every bad row "
-    "is reported (row, field, reason); nothing is written unless all rows are valid, or "
+    help="Import stations, water sources, incidents, population, townships, equipment, people, "
+    "training attendance or self-inspections from CSV or Excel (.xlsx). Every bad row is "
+    "reported (row, field, reason); nothing is written unless all rows are valid, or "
     "--keep-valid writes the valid rows and keeps the rejected ones for review.",
     no_args_is_help=True,
 )
 
-PathArg = Annotated[Path, typer.Argument(help="CSV, GeoJSON, GeoPackage or Shapefile.")]
+PathArg = Annotated[
+    Path, typer.Argument(help="CSV, Excel (.xlsx), GeoJSON, GeoPackage or Shapefile.")
+]
 DistrictOpt = Annotated[str, typer.Option("--district", help="District code.")]
 CrsOpt = Annotated[
     str | None,
@@ -40,6 +44,9 @@ KeepOpt = Annotated[
     bool, typer.Option("--keep-valid", help="Write the valid rows; keep rejected rows for review.")
 ]
 LayerOpt = Annotated[str | None, typer.Option("--layer", help="GeoPackage layer.")]
+SheetOpt = Annotated[
+    str | None, typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")
+]
 
 
 def _run(
@@ -48,6 +55,7 @@ def _run(
     district: str,
     crs: str | None,
     layer: str | None,
+    sheet: str | None,
     keep_valid: bool,
     db: str | None,
     json_out: bool,
@@ -61,6 +69,7 @@ def _run(
             actor=cli_actor(),
             crs=crs,
             layer=layer,
+            sheet=sheet,
             keep_valid=keep_valid,
             progress=status.update,
         )
@@ -89,11 +98,12 @@ def _command(kind: str) -> None:
         district: DistrictOpt,
         crs: CrsOpt = None,
         layer: LayerOpt = None,
+        sheet: SheetOpt = None,
         keep_valid: KeepOpt = False,
         db: DbOption = None,
         json_out: JsonOption = False,
     ) -> None:
-        _run(kind, path, district, crs, layer, keep_valid, db, json_out)
+        _run(kind, path, district, crs, layer, sheet, keep_valid, db, json_out)
 
     command.__doc__ = f"Import {kind} of a district."
     app.command(kind)(command)

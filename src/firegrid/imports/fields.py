@@ -17,13 +17,16 @@ from firegrid.units import yuan_to_fen
 __all__ = [
     "Field",
     "boolean",
+    "day",
     "integer",
     "is_blank",
     "labeled",
     "money_fen",
+    "month",
     "number",
     "text",
     "timestamp",
+    "verdict",
     "year",
 ]
 
@@ -131,6 +134,82 @@ def boolean(cell: Any) -> bool:
     if s in _FALSE:
         return False
     raise ValueError(f"not a yes/no value: {cell!r} (use 1/0, true/false, 是/否)")
+
+
+_PASS = {"合格", "通过", "达标", "pass", "passed", "ok"}
+_FAIL = {"不合格", "未通过", "不达标", "fail", "failed"}
+
+
+def verdict(cell: Any) -> bool:
+    """A pass/fail result: 合格/不合格, 通过/未通过, pass/fail or any yes/no value."""
+    s = str(cell).strip().lower()
+    if s in _PASS:
+        return True
+    if s in _FAIL:
+        return False
+    try:
+        return boolean(cell)
+    except ValueError:
+        raise ValueError(f"not a pass/fail value: {cell!r} (use 合格/不合格, 是/否, 1/0)") from None
+
+
+def _date_text(cell: Any) -> date:
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    s = str(cell).strip()
+    for sep in ("/", ".", "年", "月"):
+        s = s.replace(sep, "-")
+    s = s.removesuffix("日")
+    head, _, rest = s.partition(" ")
+    if rest and rest.strip("0: ") == "":
+        s = head  # a date-time at midnight is the date (spreadsheets add 00:00:00)
+    parts = s.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        try:
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError as exc:
+            raise ValueError(f"not a date: {str(cell).strip()!r} ({exc})") from None
+    if len(s) == 8 and s.isdigit():
+        try:
+            return date(int(s[:4]), int(s[4:6]), int(s[6:]))
+        except ValueError as exc:
+            raise ValueError(f"not a date: {str(cell).strip()!r} ({exc})") from None
+    raise ValueError(f"not a date: {str(cell).strip()!r} (use e.g. 2024-03-05)")
+
+
+def day(minimum: date = date(1900, 1, 1), maximum: date = date(2100, 12, 31)) -> Parser:
+    """A calendar date: ISO ``2024-03-05``, ``2024/3/5``, ``2024年3月5日`` or ``20240305``."""
+
+    def parse(cell: Any) -> date:
+        value = _date_text(cell)
+        if not minimum <= value <= maximum:
+            raise ValueError(f"{value.isoformat()} is outside {minimum.year}–{maximum.year}")
+        return value
+
+    return parse
+
+
+def month(cell: Any) -> str:
+    """A month as ``YYYY-MM`` (from ``2024-03``, ``2024/3``, ``2024年3月``, ``202403``, or a full
+    date — Excel turns a typed ``2024-03`` into 1 March 2024)."""
+    s = str(cell).strip()
+    t = s.replace("/", "-").replace(".", "-").replace("年", "-").removesuffix("月")
+    parts = t.split("-")
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+        y, m = int(parts[0]), int(parts[1])
+    elif len(t) == 6 and t.isdigit():
+        y, m = int(t[:4]), int(t[4:])
+    else:
+        try:
+            d = _date_text(cell)
+        except ValueError:
+            raise ValueError(f"not a month: {s!r} (use YYYY-MM, e.g. 2024-03)") from None
+        y, m = d.year, d.month
+    if not (1900 <= y <= 2100 and 1 <= m <= 12):
+        raise ValueError(f"not a month: {s!r} (use YYYY-MM, e.g. 2024-03)")
+    return f"{y:04d}-{m:02d}"
 
 
 def money_fen(cell: Any) -> int:

@@ -1,16 +1,21 @@
-"""What each import kind reads: its columns, natural key, geometry and target table."""
+"""What each import kind reads: its columns, natural key, geometry and target table.
+
+Natural keys (re-importing a file matches records on them and changes only what differs):
+stations by name, water sources by code, incidents by external id, population by year,
+townships by Chinese name, equipment by code — all within the district. The register kinds
+(people, training, self_inspections) document theirs in :mod:`firegrid.imports._registers`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from firegrid.db.base import Base
 from firegrid.districts.models import DistrictPopulation, Township
 from firegrid.equipment.models import EquipmentItem
+from firegrid.imports._kind import BuildContext, ImportKind
+from firegrid.imports._registers import REGISTER_KINDS
 from firegrid.imports.fields import (
     Field,
     boolean,
@@ -38,32 +43,6 @@ from firegrid.types import (
 from firegrid.water.models import WaterSource
 
 __all__ = ["KINDS", "BuildContext", "ImportKind"]
-
-Geometry = Literal["point", "optional_point", "polygon", "none"]
-
-
-@dataclass(frozen=True)
-class BuildContext:
-    """What a row builder may look up: townships by name or by point, the district's zone, and
-    the district's stations by name (``None``: the caller offers no station lookup)."""
-
-    timezone: str
-    township_by_name: Callable[[str], Township | None]
-    township_at: Callable[[float, float], Township | None]
-    station_by_name: Callable[[str], Station | None] | None = None
-
-
-@dataclass(frozen=True)
-class ImportKind:
-    name: str
-    model: type[Base]
-    #: Model attributes that identify a record within the district (natural key).
-    key: tuple[str, ...]
-    fields: Callable[[str], tuple[Field, ...]]  # takes the district time zone
-    geometry: Geometry
-    build: Callable[[dict[str, Any], BaseGeometry | None, BuildContext], dict[str, Any]]
-    #: Cross-field checks; returns (field, reason) pairs.
-    check: Callable[[dict[str, Any]], list[tuple[str, str]]] = lambda _v: []
 
 
 def _township_id(
@@ -429,5 +408,6 @@ KINDS: dict[str, ImportKind] = {
         ImportKind(
             "equipment", EquipmentItem, ("code",), _equipment_fields, "none", _equipment_row
         ),
+        *REGISTER_KINDS,
     )
 }

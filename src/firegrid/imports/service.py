@@ -1,5 +1,10 @@
 """Run an import: read, validate every row, then write all of it — or nothing.
 
+Tables come as CSV or as an Excel workbook (.xlsx, the first sheet or the one named; see
+:mod:`firegrid.imports.excel`); row numbers in errors are the data row of a CSV (header
+excluded, as a spreadsheet program shows it after the header) and the sheet's own row number
+for a workbook (the header usually row 1), so each points at the row the user sees.
+
 Without ``keep_valid`` any bad row refuses the whole file and the database is left exactly as
 it was (no batch record either). With ``keep_valid`` the valid rows are written and the bad ones
 are kept in ``import_rejected_row`` for review. Re-importing a file is idempotent: rows are
@@ -8,7 +13,9 @@ matched on their natural key and only changed fields are updated.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import math
 from collections.abc import Callable
@@ -29,6 +36,7 @@ from firegrid.districts.repository import get_district, townships
 from firegrid.errors import InvalidInputError, RowError
 from firegrid.geo.crs import parse_crs
 from firegrid.geo.io import Feature, parse_csv_points, read_csv_table, read_features
+from firegrid.imports.excel import read_xlsx_table
 from firegrid.imports.fields import Field, is_blank
 from firegrid.imports.kinds import KINDS, BuildContext, ImportKind
 from firegrid.imports.models import ImportBatch, RejectedRow
@@ -92,20 +100,59 @@ def _pick(fields: list[str], candidates: tuple[str, ...]) -> str | None:
     return None
 
 
+TABLE_SUFFIXES = (".csv", ".xlsx")
+
+
+def _table(
+    path: Path, data: bytes, sheet: str | None
+) -> tuple[list[str], list[tuple[int, dict[str, str]]], bytes, list[int] | None]:
+    """Header and numbered rows of a CSV or a workbook sheet, plus the CSV text the point
+    columns are parsed from and, for a workbook, the sheet row of each of its data rows."""
+    if path.suffix.lower() == ".csv":
+        if sheet is not None:
+            raise InvalidInputError(f"{path}: --sheet is for Excel workbooks (.xlsx), not a CSV")
+        table = read_csv_table(data, source=str(path))
+        return table.fields, table.rows, data, None
+    book = read_xlsx_table(data, source=str(path), sheet=sheet)
+    # The sheet's cells written out as CSV go through the very same coordinate parsing as a
+    # CSV file; CSV data row i is the i-th record row of the sheet.
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(book.fields)
+    for _n, cells in book.rows:
+        writer.writerow([cells.get(f, "") for f in book.fields])
+    return book.fields, book.rows, buf.getvalue().encode(), [n for n, _c in book.rows]
+
+
 def _read(
-    kind: ImportKind, path: Path, data: bytes, crs: str | None, layer: str | None
+    kind: ImportKind,
+    path: Path,
+    data: bytes,
+    crs: str | None,
+    layer: str | None,
+    sheet: str | None = None,
 ) -> tuple[list[str], list[_Row], list[RowError]]:
     """Cells and WGS84 geometry per row, plus row errors found while reading."""
-    if path.suffix.lower() == ".csv":
-        table = read_csv_table(data, source=str(path))
-        rows = {n: _Row(n, cells, None) for n, cells in table.rows}
+    suffix = path.suffix.lower()
+    if suffix in (".xls", ".xlsm", ".xlsb", ".et", ".ods"):
+        raise InvalidInputError(f"{path}: save the workbook as .xlsx (got {suffix})")
+    if suffix in TABLE_SUFFIXES:
+        fields, table_rows, csv_data, sheet_rows = _table(path, data, sheet)
+        rows = {n: _Row(n, cells, None) for n, cells in table_rows}
         errors: list[RowError] = []
+
+        def row_at(n: int) -> int:
+            return n if sheet_rows is None or not 1 <= n <= len(sheet_rows) else sheet_rows[n - 1]
+
+        def at(e: RowError) -> RowError:
+            return RowError(row_at(e.row), e.field, e.reason)
+
         if kind.geometry in ("point", "optional_point"):
-            lon_f, lat_f = _pick(table.fields, LON_HEADERS), _pick(table.fields, LAT_HEADERS)
+            lon_f, lat_f = _pick(fields, LON_HEADERS), _pick(fields, LAT_HEADERS)
             if lon_f is None or lat_f is None:
                 if kind.geometry == "point":
                     for name, heads in (("lon", LON_HEADERS), ("lat", LAT_HEADERS)):
-                        if _pick(table.fields, heads) is None:
+                        if _pick(fields, heads) is None:
                             errors.append(
                                 RowError(
                                     0,
@@ -116,11 +163,11 @@ def _read(
             else:
                 if crs is None:
                     raise InvalidInputError(
-                        f"{path}: a CSV carries no coordinate system; declare it with --crs "
-                        "(wgs84, gcj02, bd09, cgcs2000 or EPSG:n)"
+                        f"{path}: a CSV or Excel table carries no coordinate system; declare it "
+                        "with --crs (wgs84, gcj02, bd09, cgcs2000 or EPSG:n)"
                     )
                 pts = parse_csv_points(
-                    data,
+                    csv_data,
                     crs=crs,
                     lon_field=lon_f,
                     lat_field=lat_f,
@@ -128,17 +175,21 @@ def _read(
                     allow_missing=kind.geometry == "optional_point",
                 )
                 for f in pts.features:
-                    rows[f.row].geometry = f.geometry
-                for e in pts.errors:
+                    rows[row_at(f.row)].geometry = f.geometry
+                for e in map(at, pts.errors):
                     if e.row in rows:
                         rows[e.row].errors.append(e)
                     else:
                         errors.append(e)
         elif kind.geometry == "polygon":
             raise InvalidInputError(f"{path}: {kind.name} need polygons: use GeoJSON, GPKG or SHP")
-        return table.fields, list(rows.values()), errors
+        return fields, list(rows.values()), errors
+    if sheet is not None:
+        raise InvalidInputError(f"{path}: --sheet is for Excel workbooks (.xlsx)")
     if kind.geometry == "none":
-        raise InvalidInputError(f"{path}: {kind.name} are read from CSV (got {path.suffix})")
+        raise InvalidInputError(
+            f"{path}: {kind.name} are read from CSV or Excel (.xlsx) (got {path.suffix})"
+        )
     features: list[Feature] = read_features(path, crs=crs, layer=layer)
     fields = sorted({k for f in features for k in f.properties})
     return fields, [_Row(f.row, dict(f.properties), f.geometry) for f in features], []
@@ -244,13 +295,17 @@ def _validate(
             r.errors.append(
                 RowError(
                     r.row,
-                    ",".join(mapping.get(k, k) for k in kind.key),
+                    ",".join(mapping.get(k, k) for k in kind.key_fields or kind.key),
                     f"duplicate of row {seen[key]} ({', '.join(map(str, key))})",
                 )
             )
             continue
         seen[key] = r.row
         r.values = built
+    if kind.cross_check is not None:
+        by_row = {r.row: r for r in rows}
+        for n, fname, reason in kind.cross_check([(r.row, r.values) for r in rows if not r.errors]):
+            by_row[n].errors.append(RowError(n, mapping.get(fname, fname), reason))
 
 
 def _jsonable_cells(cells: dict[str, Any]) -> dict[str, Any]:
@@ -269,10 +324,15 @@ def run_import(
     actor: str,
     crs: str | None = None,
     layer: str | None = None,
+    sheet: str | None = None,
     keep_valid: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import ``path`` as ``kind_name`` records of a district (see the module docstring)."""
+    """Import ``path`` as ``kind_name`` records of a district (see the module docstring).
+
+    ``sheet`` names the worksheet of an .xlsx file (default: the first); ``layer`` the layer of
+    a GeoPackage.
+    """
     say = progress or (lambda _m: None)
     if kind_name not in KINDS:
         raise InvalidInputError(
@@ -286,7 +346,7 @@ def run_import(
         crs = parse_crs(crs)
     data = p.read_bytes()
     say(f"reading {p.name}")
-    columns, rows, read_errors = _read(kind, p, data, crs, layer)
+    columns, rows, read_errors = _read(kind, p, data, crs, layer, sheet)
     mapping, header_errors, ignored = _header_errors(kind.fields("UTC"), columns)
     report = ImportReport(
         kind=kind.name,
@@ -329,6 +389,8 @@ def run_import(
             township_by_name=by_name.get,
             township_at=township_at,
             station_by_name=station_by_name,
+            session=session,
+            district_id=district.id,
         )
         say(f"validating {len(rows)} rows")
         _validate(kind, district, rows, mapping, ctx)
@@ -340,13 +402,16 @@ def run_import(
             report.accepted = 0
             return report
         say(f"writing {len(good)} rows")
-        counts, _ = upsert_rows(
-            session,
-            kind.model,
-            [r.values for r in good],
-            key=kind.key,
-            scope={"district_id": district.id},
-        )
+        if kind.write is not None:
+            counts = kind.write(session, district.id, [r.values for r in good])
+        else:
+            counts, _ = upsert_rows(
+                session,
+                kind.model,
+                [r.values for r in good],
+                key=kind.key,
+                scope={"district_id": district.id},
+            )
         batch = ImportBatch(
             district_id=district.id,
             kind=kind.name,
