@@ -55,6 +55,7 @@ __all__ = [
     "checksum",
     "confirm_for",
     "decode_frame",
+    "dedupe_key",
     "deny_for",
     "encode_frame",
     "parse_time",
@@ -163,6 +164,16 @@ class Frame:
     destination: int
     command: int
     adu: bytes = b""
+
+
+def dedupe_key(ident: object, time: datetime | None) -> str:
+    """The pipeline's dedupe key of a message: ``"<ident>@YYYYmmddHHMMSS"`` (``"-"`` for no time).
+
+    ``ident`` is the per-device message number (a frame's serial, an MQTT ``seq``/``id``); a
+    retransmission repeats both it and the device time, so it repeats the key.
+    """
+    stamp = time.strftime("%Y%m%d%H%M%S") if time is not None else "-"
+    return f"{ident}@{stamp}"
 
 
 def time_bytes(t: datetime | None) -> bytes:

@@ -43,6 +43,7 @@ from firegrid.iot.codec import (
     FrameError,
     FrameSplitter,
     confirm_for,
+    dedupe_key,
     deny_for,
     encode_frame,
 )
@@ -98,11 +99,10 @@ def frame_envelope(
     """The pipeline envelope of a *send data* frame (raises FrameError/InvalidInputError when
     the ADU cannot be decoded)."""
     adu_type, objects = _decode(frame, profile)
-    stamp = frame.time.strftime("%Y%m%d%H%M%S") if frame.time is not None else "-"
     return Envelope(
         protocol=IotProtocol.GB26875,
         serial=frame.serial,
-        dedupe_key=f"{frame.serial}@{stamp}",
+        dedupe_key=dedupe_key(frame.serial, frame.time),
         received_at=received_at,
         command=frame.command,
         readings=readings_from_adu(adu_type, objects),

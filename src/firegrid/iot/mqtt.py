@@ -30,6 +30,7 @@ from importlib import resources
 from typing import Any
 
 from firegrid.errors import InvalidInputError
+from firegrid.iot.codec import dedupe_key
 from firegrid.iot.models import EventKind, IotProtocol
 from firegrid.iot.pipeline import Envelope, Outcome, Pipeline, Reading, store_rejected
 
@@ -170,7 +171,7 @@ def parse_message(template: str, topic: str, payload: bytes, *, received_at: dat
     return Envelope(
         protocol=IotProtocol.MQTT,
         serial=int(seq) if seq is not None else 0,
-        dedupe_key=f"{ident}@{ts:%Y%m%d%H%M%S}",
+        dedupe_key=dedupe_key(ident, ts),
         received_at=received_at,
         command=0,
         readings=(reading,),

@@ -27,7 +27,14 @@ import numpy as np
 
 from firegrid.db.base import utcnow
 from firegrid.iot.adu import encode_adu
-from firegrid.iot.codec import Command, Frame, FrameError, FrameSplitter, encode_frame
+from firegrid.iot.codec import (
+    Command,
+    Frame,
+    FrameError,
+    FrameSplitter,
+    dedupe_key,
+    encode_frame,
+)
 
 __all__ = ["DEFAULT_MIX", "SimDevice", "SimStats", "frame_key", "run_simulation"]
 
@@ -47,8 +54,7 @@ _PLACES = ("1F 大堂", "2F 走廊", "3F 东侧", "4F 西侧", "B1 车库", "B2 
 
 def frame_key(frame: Frame) -> tuple[int, str]:
     """``(address, dedupe key)`` — how the pipeline identifies a frame."""
-    stamp = frame.time.strftime("%Y%m%d%H%M%S") if frame.time is not None else "-"
-    return frame.source, f"{frame.serial}@{stamp}"
+    return frame.source, dedupe_key(frame.serial, frame.time)
 
 
 @dataclass

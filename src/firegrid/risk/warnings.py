@@ -131,7 +131,7 @@ def generate_warnings(
     rows: list[RiskWarning] = []
     cells = sorted(assessment["cells"], key=lambda c: (c["score"], c["cell"]))
     for c in cells:
-        if sum(1 for r in rows if r.building_id is None) >= top_cells:
+        if len(rows) >= top_cells:  # only cell warnings so far
             break
         # A warning needs something to protect: cells with no settlement, building or past
         # fire on record (empty mountain and forest) are scored but not warned about.
