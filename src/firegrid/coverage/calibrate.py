@@ -75,6 +75,7 @@ __all__ = [
     "ModelEvaluation",
     "calibrate_toronto",
     "fit_lad",
+    "read_csv_columns",
 ]
 
 F64 = npt.NDArray[np.float64]
@@ -303,7 +304,7 @@ def fit_lad(
 # --------------------------------------------------------------------------- reading
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+def read_csv_columns(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
@@ -333,7 +334,7 @@ def _parse_float(text: str) -> float | None:
 
 
 def _read_stations(path: Path) -> tuple[F64, F64]:
-    rows = _read_csv(path, _STATION_COLUMNS)
+    rows = read_csv_columns(path, _STATION_COLUMNS)
     lon, lat = [], []
     for i, r in enumerate(rows, start=1):
         x, y = _parse_float(r["LONGITUDE"]), _parse_float(r["LATITUDE"])
@@ -395,7 +396,7 @@ def calibrate_toronto(
 
     inc_path, st_path = Path(incidents_csv), Path(stations_csv)
     s_lon, s_lat = _read_stations(st_path)
-    rows = _read_csv(inc_path, _INCIDENT_COLUMNS)
+    rows = read_csv_columns(inc_path, _INCIDENT_COLUMNS)
     cleaning: list[CleaningRule] = []
 
     # 1. Parse; anything unparseable (or naive mixed with aware times) is dropped.

@@ -43,22 +43,15 @@ def bump(session: Session, tables: Iterable[str]) -> None:
     if not names:
         return
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
 
-        stmt = pg_insert(DataRevision).values([{"table_name": n, "revision": 1} for n in names])
+        stmt = insert(DataRevision).values([{"table_name": n, "revision": 1} for n in names])
         session.execute(
             stmt.on_conflict_do_update(
-                index_elements=[DataRevision.table_name],
-                set_={"revision": DataRevision.revision + 1},
-            )
-        )
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        lite = sqlite_insert(DataRevision).values([{"table_name": n, "revision": 1} for n in names])
-        session.execute(
-            lite.on_conflict_do_update(
                 index_elements=[DataRevision.table_name],
                 set_={"revision": DataRevision.revision + 1},
             )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from firegrid.buildings.models import Building
 from firegrid.db.base import utcnow
-from firegrid.dispatch.index import DispatchIndex, dispatch_index
+from firegrid.dispatch.index import dispatch_index
 from firegrid.dispatch.levels import alarm_level
 from firegrid.districts.models import District, Place, Township
 from firegrid.districts.repository import get_district
@@ -65,7 +65,7 @@ def wgs84_point(lon: float, lat: float, crs: str) -> tuple[float, float]:
     return out
 
 
-def _check_in_district(index: DispatchIndex, district: District, lon: float, lat: float) -> None:
+def _check_in_district(district: District, lon: float, lat: float) -> None:
     if district.boundary_geojson is None:
         return
     import json
@@ -85,7 +85,7 @@ def create_incident(session: Session, district_code: str, intake: Intake) -> Inc
     district = get_district(session, district_code)
     index = dispatch_index(session, district)
     lon, lat = wgs84_point(intake.lon, intake.lat, intake.crs)
-    _check_in_district(index, district, lon, lat)
+    _check_in_district(district, lon, lat)
     category = IncidentCategory(intake.category)
     level = alarm_level(
         category,

@@ -60,7 +60,6 @@ class RecommendOptions:
 
 
 @dataclass
-@dataclass
 class _UnitRows:
     unit: list[Any]
     lon: F64
@@ -141,17 +140,17 @@ def _unit_rows(session: Session, index: DispatchIndex) -> tuple[_UnitRows, list[
 
 def _travel_times(
     index: DispatchIndex, units: _UnitRows, lon: float, lat: float, scene: Snap | None
-) -> tuple[F64, F64 | None]:
-    """Travel time (s) from every unit to the scene, and the straight-line distance (approx)."""
+) -> F64:
+    """Travel time (s) from every unit to the scene."""
     n = len(units.unit)
     if n == 0:
-        return np.empty(0), None
+        return np.empty(0)
     if index.network is None:
         model = index.standards.approx.model()
         pts = index.project(units.lon, units.lat)
         here = index.project([lon], [lat])[0]
         d = np.hypot(pts[:, 0] - here[0], pts[:, 1] - here[1])
-        return np.asarray(model.drive_time_s(d), dtype=np.float64), d
+        return np.asarray(model.drive_time_s(d), dtype=np.float64)
     from firegrid.network.kernels import times_to_target
     from firegrid.network.snap import snap_points
 
@@ -183,7 +182,7 @@ def _travel_times(
         if mask.any():
             idx = np.flatnonzero(mask)
             out[idx] = times_to_target(graph, snaps[idx], scene, vehicle=veh)
-    return out, None
+    return out
 
 
 def _merge_snaps(n: int, parts: list[tuple[list[int], SnapResult]]) -> SnapResult:
@@ -294,7 +293,7 @@ def _recommend(
     card = cards.card(category, level, building_class=building_class, subtype=subtype)
     units, notes = _unit_rows(session, index)
     scene = _scene(index, lon, lat)
-    travel, _straight = _travel_times(index, units, lon, lat, scene)
+    travel = _travel_times(index, units, lon, lat, scene)
     eta = travel + units.turnout_s
     busy = {b.value for b in BUSY}
     ok_status = {UnitStatus.AVAILABLE.value}
@@ -355,7 +354,7 @@ def _recommend(
         "water_sources": _water(index, lon, lat, scene, opts),
         "pre_plan": pre_plan,
         "approximate": index.approximate,
-        "network": index.district_code and (district.road_network or None),
+        "network": district.road_network or None,
         "standards": f"{index.standards.id}@{index.standards.version}",
         "notes": notes,
     }

@@ -159,7 +159,7 @@ def recommend_units_at(
         subtype=subtype,
         level=level,
         opts=service.RecommendOptions(
-            level=level, water_k=water_k, include_returning=include_returning, lang=lang
+            water_k=water_k, include_returning=include_returning, lang=lang
         ),
     )
 

@@ -37,8 +37,8 @@ INCIDENT_TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
 }
 
 
-def _allowed(table: dict[UnitStatus, frozenset[UnitStatus]], s: UnitStatus) -> str:
-    return ", ".join(sorted(x.value for x in table[s])) or "none"
+def _allowed(moves: frozenset[UnitStatus] | frozenset[IncidentStatus], none: str = "none") -> str:
+    return ", ".join(sorted(x.value for x in moves)) or none
 
 
 def check_unit_transition(call_sign: str, old: UnitStatus, new: UnitStatus) -> None:
@@ -46,14 +46,14 @@ def check_unit_transition(call_sign: str, old: UnitStatus, new: UnitStatus) -> N
     if new not in UNIT_TRANSITIONS[old]:
         raise ConflictError(
             f"unit {call_sign}: cannot go from {old.value} ({old.label()}) to {new.value} "
-            f"({new.label()}); allowed from {old.value}: {_allowed(UNIT_TRANSITIONS, old)}"
+            f"({new.label()}); allowed from {old.value}: {_allowed(UNIT_TRANSITIONS[old])}"
         )
 
 
 def check_incident_transition(name: str, old: IncidentStatus, new: IncidentStatus) -> None:
     """Raise ConflictError naming the incident if ``old → new`` is not allowed."""
     if new not in INCIDENT_TRANSITIONS[old]:
-        allowed = ", ".join(sorted(x.value for x in INCIDENT_TRANSITIONS[old])) or "none (closed)"
+        allowed = _allowed(INCIDENT_TRANSITIONS[old], "none (closed)")
         raise ConflictError(
             f"incident {name}: cannot go from {old.value} ({old.label()}) to {new.value} "
             f"({new.label()}); allowed from {old.value}: {allowed}"

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from firegrid.coverage.calibrate import _read_csv
+from firegrid.coverage.calibrate import read_csv_columns
 from firegrid.db.session import Database
 from firegrid.districts.models import District
 from firegrid.errors import InvalidInputError
@@ -45,6 +45,7 @@ __all__ = [
     "TorontoImport",
     "import_toronto",
     "toronto_incidents_csv",
+    "toronto_local_time",
     "toronto_stations_csv",
 ]
 
@@ -76,7 +77,7 @@ class TorontoImport:
         }
 
 
-def _local(text: str) -> str:
+def toronto_local_time(text: str) -> str:
     """The wall-clock time as written, without the misleading ``+00:00`` label."""
     s = text.strip()
     for suffix in _BOGUS_UTC_SUFFIXES:
@@ -101,10 +102,10 @@ def toronto_incidents_csv(
     ``years`` (inclusive) filters on the alarm year as written; rows whose alarm time has no
     readable year are kept, so the import reports them instead of this function hiding them.
     """
-    rows = _read_csv(Path(incidents_csv), _INCIDENT_COLUMNS)
+    rows = read_csv_columns(Path(incidents_csv), _INCIDENT_COLUMNS)
     out: list[tuple[str, ...]] = []
     for i, r in enumerate(rows, start=1):
-        alarm = _local(r["tfs_alarm_time"])
+        alarm = toronto_local_time(r["tfs_alarm_time"])
         year = int(alarm[:4]) if alarm[:4].isdigit() else None
         if years is not None and year is not None and not years[0] <= year <= years[1]:
             continue
@@ -112,7 +113,7 @@ def toronto_incidents_csv(
             (
                 f"TFS-{i:05d}",
                 alarm,
-                _local(r["tfs_arrival_time"]),
+                toronto_local_time(r["tfs_arrival_time"]),
                 "fire",
                 r["longitude"].strip(),
                 r["latitude"].strip(),
@@ -124,7 +125,7 @@ def toronto_incidents_csv(
 
 def toronto_stations_csv(stations_csv: str | os.PathLike[str]) -> str:
     """The stations of ``fire_stations.csv`` as a ``stations`` import CSV (WGS84)."""
-    rows = _read_csv(Path(stations_csv), _STATION_COLUMNS)
+    rows = read_csv_columns(Path(stations_csv), _STATION_COLUMNS)
     out = [
         (
             r["NAME"].strip(),

@@ -31,8 +31,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from firegrid.coverage.calibrate import _read_csv
-from firegrid.dispatch.toronto import _local
+from firegrid.coverage.calibrate import read_csv_columns
+from firegrid.dispatch.toronto import toronto_local_time
 from firegrid.errors import InvalidInputError
 from firegrid.imports.service import LAT_HEADERS, LON_HEADERS
 from firegrid.risk.features import USE_CLASSES, IncidentPoints, month_index
@@ -102,7 +102,7 @@ def _float(text: str | None) -> float | None:
 
 
 def _month(text: str | None) -> int | None:
-    s = _local(text or "")
+    s = toronto_local_time(text or "")
     if len(s) < 7 or not (s[:4].isdigit() and s[5:7].isdigit()):
         return None
     try:
@@ -144,7 +144,7 @@ def read_incidents_csv(path: str | os.PathLike[str]) -> IncidentData:
     header = _header(p)
     if all(c in header for c in _TORONTO):
         layout = "toronto"
-        rows = _read_csv(p, _TORONTO)
+        rows = read_csv_columns(p, _TORONTO)
         lon_c, lat_c, time_c = "longitude", "latitude", "tfs_alarm_time"
         use_c: str | None = "property_use" if "property_use" in header else None
         cat_c: str | None = None
@@ -163,7 +163,7 @@ def read_incidents_csv(path: str | os.PathLike[str]) -> IncidentData:
                 f"received_at, lon, lat (missing: {', '.join(missing)}); found {header}"
             )
         layout = "firegrid"
-        rows = _read_csv(p, (time_h, lon_h, lat_h))
+        rows = read_csv_columns(p, (time_h, lon_h, lat_h))
         lon_c, lat_c, time_c = lon_h, lat_h, time_h
         use_c = _pick(header, ("occupancy", "起火场所"))
         cat_c = _pick(header, ("category", "类别", "警情类别"))
