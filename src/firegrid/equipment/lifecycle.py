@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from firegrid.errors import ConflictError, InvalidInputError
+from firegrid.errors import InvalidInputError
+from firegrid.transitions import check_transition
 from firegrid.types import EquipmentStatus
 
 __all__ = [
@@ -64,14 +65,7 @@ def validate_epc(text: str) -> str:
 
 def check_equipment_transition(item: str, old: EquipmentStatus, new: EquipmentStatus) -> None:
     """Raise ConflictError naming the item and the allowed moves unless ``old → new`` is one."""
-    if new not in EQUIPMENT_TRANSITIONS[old]:
-        allowed = (
-            ", ".join(sorted(x.value for x in EQUIPMENT_TRANSITIONS[old])) or "none (scrapped)"
-        )
-        raise ConflictError(
-            f"equipment {item}: cannot go from {old.value} ({old.label()}) to {new.value} "
-            f"({new.label()}); allowed from {old.value}: {allowed}"
-        )
+    check_transition(f"equipment {item}", EQUIPMENT_TRANSITIONS, old, new, none="none (scrapped)")
 
 
 def next_due(last: date | None, since: date | None, interval_days: int) -> date | None:

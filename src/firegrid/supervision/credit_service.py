@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from firegrid.buildings.models import Building
 from firegrid.db.base import utcnow
 from firegrid.districts.repository import get_district
+from firegrid.periods import months_between
 from firegrid.supervision import repository as repo
 from firegrid.supervision.config import CreditRules, load_credit_rules
 from firegrid.supervision.credit import CreditFacts, score_credit
@@ -38,15 +39,6 @@ __all__ = [
     "four_rates",
     "severe_dishonesty_list",
 ]
-
-
-def _months(start: date, end: date) -> list[str]:
-    out = []
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 def _facts(
@@ -95,7 +87,7 @@ def _facts(
     ):
         pens[p.building_id] += 1
         fen[p.building_id] += p.amount_fen
-    window_months = _months(start + timedelta(days=1), as_of)
+    window_months = months_between(start + timedelta(days=1), as_of)
     # the month of as_of is not due yet
     due_months = window_months[:-1]
     first: dict[int, str] = {}

@@ -7,7 +7,7 @@ escalated (penalty / 重大火灾隐患 挂牌督办); an escalated hazard still
 
 from __future__ import annotations
 
-from firegrid.errors import ConflictError
+from firegrid.transitions import check_transition
 from firegrid.types import HazardStatus
 
 __all__ = ["HAZARD_TRANSITIONS", "OPEN", "REINSPECTION_MOVES", "check_hazard_transition"]
@@ -29,9 +29,4 @@ REINSPECTION_MOVES = frozenset({(H.REINSPECTING, H.CLOSED), (H.REINSPECTING, H.R
 
 def check_hazard_transition(hazard_id: int, old: HazardStatus, new: HazardStatus) -> None:
     """Raise ConflictError naming the hazard and the allowed moves if ``old → new`` is not one."""
-    if new not in HAZARD_TRANSITIONS[old]:
-        allowed = ", ".join(sorted(x.value for x in HAZARD_TRANSITIONS[old])) or "none (closed)"
-        raise ConflictError(
-            f"hazard {hazard_id}: cannot go from {old.value} ({old.label()}) to {new.value} "
-            f"({new.label()}); allowed from {old.value}: {allowed}"
-        )
+    check_transition(f"hazard {hazard_id}", HAZARD_TRANSITIONS, old, new, none="none (closed)")

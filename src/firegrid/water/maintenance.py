@@ -36,7 +36,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from firegrid.errors import ConflictError, InvalidInputError
+from firegrid.errors import InvalidInputError
+from firegrid.transitions import check_transition
 from firegrid.types import WaterSourceKind, WaterSourceStatus, WaterTicketStatus
 from firegrid.water.standards import WaterStandards
 
@@ -77,12 +78,7 @@ NOT_REGISTERED = frozenset({W.PLANNED, W.REMOVED})
 
 def check_ticket_transition(ticket: str, old: WaterTicketStatus, new: WaterTicketStatus) -> None:
     """Raise ConflictError naming the ticket and the allowed moves unless ``old → new`` is one."""
-    if new not in TICKET_TRANSITIONS[old]:
-        allowed = ", ".join(sorted(x.value for x in TICKET_TRANSITIONS[old])) or "none (closed)"
-        raise ConflictError(
-            f"water ticket {ticket}: cannot go from {old.value} ({old.label()}) to {new.value} "
-            f"({new.label()}); allowed from {old.value}: {allowed}"
-        )
+    check_transition(f"water ticket {ticket}", TICKET_TRANSITIONS, old, new, none="none (closed)")
 
 
 # -- the 完好 checklist -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from firegrid.districts.models import District
 from firegrid.districts.repository import get_district
 from firegrid.errors import ConflictError, InvalidInputError, NotFoundError
+from firegrid.periods import months_between
 from firegrid.types import WaterSourceKind, WaterSourceStatus, WaterTicketStatus
 from firegrid.water.history import note_status_change
 from firegrid.water.maintenance import (
@@ -476,11 +477,7 @@ def _months(start: str, end: str) -> list[str]:
         month_end_utc(text, "UTC")  # validates YYYY-MM
     y0, m0 = (int(x) for x in start.strip().split("-"))
     y1, m1 = (int(x) for x in end.strip().split("-"))
-    out: list[str] = []
-    y, m = y0, m0
-    while (y, m) <= (y1, m1):
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    out = months_between(date(y0, m0, 1), date(y1, m1, 1))
     if not out:
         raise InvalidInputError(f"month range {start}..{end} is empty")
     if len(out) > 240:
